@@ -1,0 +1,16 @@
+{
+  "targets": [
+    {
+      "target_name": "pilotscope_native",
+      "sources": ["<!@(node native/tools/sources.cjs all)"],
+      "include_dirs": ["native/core"],
+      "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "PILOTSCOPE_SOURCE_HASH=\"<!(node native/tools/source-hash.cjs)\""
+      ],
+      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-Wall", "-Wextra"],
+      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y"]
+    }
+  ]
+}
