@@ -108,26 +108,41 @@ PS_INLINE void microKernel(int kc, const float* a, const float* b, float* c, int
   }
 }
 
+// The packed size of a K x N matrix: blocks (jc, pc) in loop order, each kc x roundup(nc, NR).
+template <int NR>
+size_t packedSize(int K, int N) {
+  return static_cast<size_t>(K) * ((N + NR - 1) / NR) * NR;
+}
+
+// prepacked: op(B) already packed by packAll (nullptr: pack each block here).
 template <typename V, int MR, int NV>
 PS_INLINE void blockedGemm(Trans ta, Trans tb, int M, int N, int K, const float* A, int lda, const float* B,
-                           int ldb, float* C, int ldc, bool accumulate) {
+                           int ldb, float* C, int ldc, bool accumulate, const float* prepacked) {
   constexpr int NR = NV * static_cast<int>(sizeof(V) / sizeof(float));
   PackBuffers& buf = tlsBuffers;
   const int ncMax = std::min(NC, N);
   const int mcMax = std::min(MC, M);
-  ensureSize(buf.b, static_cast<size_t>(KC) * ((ncMax + NR - 1) / NR) * NR);
+  if (!prepacked) ensureSize(buf.b, static_cast<size_t>(KC) * ((ncMax + NR - 1) / NR) * NR);
   ensureSize(buf.a, static_cast<size_t>(KC) * ((mcMax + MR - 1) / MR) * MR);
+  size_t packedOffset = 0;
   for (int jc = 0; jc < N; jc += NC) {
     const int nc = std::min(NC, N - jc);
     for (int pc = 0; pc < K; pc += KC) {
       const int kc = std::min(KC, K - pc);
       const bool acc = accumulate || pc > 0;
-      packB<NR>(tb, B, ldb, pc, kc, jc, nc, buf.b.data());
+      const float* bBlock;
+      if (prepacked) {
+        bBlock = prepacked + packedOffset;
+        packedOffset += static_cast<size_t>(kc) * ((nc + NR - 1) / NR) * NR;
+      } else {
+        packB<NR>(tb, B, ldb, pc, kc, jc, nc, buf.b.data());
+        bBlock = buf.b.data();
+      }
       for (int ic = 0; ic < M; ic += MC) {
         const int mc = std::min(MC, M - ic);
         packA<MR>(ta, A, lda, ic, mc, pc, kc, buf.a.data());
         for (int jr = 0; jr < nc; jr += NR) {
-          const float* bp = buf.b.data() + static_cast<size_t>(jr / NR) * kc * NR;
+          const float* bp = bBlock + static_cast<size_t>(jr / NR) * kc * NR;
           for (int ir = 0; ir < mc; ir += MR) {
             microKernel<V, MR, NV>(kc, buf.a.data() + static_cast<size_t>(ir / MR) * kc * MR, bp,
                                    C + static_cast<size_t>(ic + ir) * ldc + jc + jr, ldc,
@@ -139,37 +154,52 @@ PS_INLINE void blockedGemm(Trans ta, Trans tb, int M, int N, int K, const float*
   }
 }
 
-using GemmFn = void (*)(Trans, Trans, int, int, int, const float*, int, const float*, int, float*, int, bool);
+// Packs all of op(B) in the order blockedGemm consumes it.
+template <int NR>
+void packAll(Trans tb, int K, int N, const float* B, int ldb, float* out) {
+  for (int jc = 0; jc < N; jc += NC) {
+    const int nc = std::min(NC, N - jc);
+    for (int pc = 0; pc < K; pc += KC) {
+      const int kc = std::min(KC, K - pc);
+      packB<NR>(tb, B, ldb, pc, kc, jc, nc, out);
+      out += static_cast<size_t>(kc) * ((nc + NR - 1) / NR) * NR;
+    }
+  }
+}
+
+using GemmFn = void (*)(Trans, Trans, int, int, int, const float*, int, const float*, int, float*, int, bool,
+                        const float*);
 
 __attribute__((target("avx512f,avx512vl,avx512dq,avx2,fma"))) void gemmAvx512(
     Trans ta, Trans tb, int M, int N, int K, const float* A, int lda, const float* B, int ldb, float* C, int ldc,
-    bool accumulate) {
-  blockedGemm<v16sf, 6, 2>(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+    bool accumulate, const float* prepacked) {
+  blockedGemm<v16sf, 6, 2>(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate, prepacked);
 }
 
 __attribute__((target("avx2,fma"))) void gemmAvx2(Trans ta, Trans tb, int M, int N, int K, const float* A,
                                                    int lda, const float* B, int ldb, float* C, int ldc,
-                                                   bool accumulate) {
-  blockedGemm<v8sf, 6, 2>(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+                                                   bool accumulate, const float* prepacked) {
+  blockedGemm<v8sf, 6, 2>(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate, prepacked);
 }
 
 void gemmGeneric(Trans ta, Trans tb, int M, int N, int K, const float* A, int lda, const float* B, int ldb,
-                 float* C, int ldc, bool accumulate) {
-  blockedGemm<v4sf, 4, 2>(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+                 float* C, int ldc, bool accumulate, const float* prepacked) {
+  blockedGemm<v4sf, 4, 2>(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate, prepacked);
 }
 
 struct Kernel {
   GemmFn fn;
   const char* name;
+  int nr;  // panel width of packed B
 };
 
 Kernel pickKernel() {
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
       __builtin_cpu_supports("avx512dq"))
-    return {gemmAvx512, "avx512"};
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {gemmAvx2, "avx2"};
-  return {gemmGeneric, "generic"};
+    return {gemmAvx512, "avx512", 32};
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {gemmAvx2, "avx2", 16};
+  return {gemmGeneric, "generic", 8};
 }
 
 const Kernel& kernel() {
@@ -187,7 +217,32 @@ void gemm(Trans ta, Trans tb, int M, int N, int K, const float* A, int lda, cons
       for (int i = 0; i < M; ++i) std::fill(C + static_cast<size_t>(i) * ldc, C + static_cast<size_t>(i) * ldc + N, 0.0f);
     return;
   }
-  kernel().fn(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+  kernel().fn(ta, tb, M, N, K, A, lda, B, ldb, C, ldc, accumulate, nullptr);
+}
+
+void packMatrix(Trans tb, int K, int N, const float* B, int ldb, PackedMatrix& out) {
+  const int nr = kernel().nr;
+  out.K = K;
+  out.N = N;
+  if (nr == 32) {
+    out.data.resize(packedSize<32>(K, N));
+    packAll<32>(tb, K, N, B, ldb, out.data.data());
+  } else if (nr == 16) {
+    out.data.resize(packedSize<16>(K, N));
+    packAll<16>(tb, K, N, B, ldb, out.data.data());
+  } else {
+    out.data.resize(packedSize<8>(K, N));
+    packAll<8>(tb, K, N, B, ldb, out.data.data());
+  }
+}
+
+void gemmPacked(int M, const float* A, int lda, const PackedMatrix& B, float* C, int ldc, bool accumulate) {
+  if (M <= 0 || B.N <= 0) return;
+  if (B.K <= 0) {
+    gemm(Trans::No, Trans::No, M, B.N, 0, A, lda, nullptr, B.N, C, ldc, accumulate);
+    return;
+  }
+  kernel().fn(Trans::No, Trans::No, M, B.N, B.K, A, lda, nullptr, 0, C, ldc, accumulate, B.data.data());
 }
 
 const char* gemmKernelName() { return kernel().name; }

@@ -271,6 +271,7 @@ MscnTrainResult MscnModel::train(const RelSetBatch& batch, View<double> cards, c
   if (o.patience < 0) throw InvalidArgument("patience must be >= 0");
 
   if (!fitted_) fitLabels(cards);  // a trained model keeps its label range (fine-tuning)
+  iws_.packed = false;
   Features all;
   featurize(batch, all);
   std::vector<double> trueLog(n);
@@ -462,16 +463,29 @@ void MscnModel::predict(const RelSetBatch& b, double* out) {
   const Linear* mlp1[kKinds] = {&tableMlp1_, &joinMlp1_, &predMlp1_};
   const Linear* mlp2[kKinds] = {&tableMlp2_, &joinMlp2_, &predMlp2_};
   const float* wOut1 = store_.value(outMlp1_.w);
+  if (!iw.packed) {
+    for (int k = 0; k < kKinds; ++k) {
+      packMatrix(Trans::Yes, mlp1[k]->in, h, store_.value(mlp1[k]->w), mlp1[k]->in, iw.w1[k]);
+      packMatrix(Trans::Yes, h, h, store_.value(mlp2[k]->w), h, iw.w2[k]);
+      packMatrix(Trans::Yes, h, h, wOut1 + static_cast<size_t>(k) * h, 3 * h, iw.wz[k]);
+    }
+    iw.packed = true;
+  }
+  auto linear = [&](const Linear& l, const PackedMatrix& w, const float* x, int rows, float* y) {
+    const float* bias = store_.value(l.b);
+    for (int r = 0; r < rows; ++r) std::memcpy(y + static_cast<size_t>(r) * l.out, bias, sizeof(float) * l.out);
+    gemmPacked(rows, x, l.in, w, y, l.out, true);
+  };
   for (int k = 0; k < kKinds; ++k) {
     const int rows = distinct[k];
     grow(iw.h1, static_cast<size_t>(rows) * h);
     grow(iw.h2, static_cast<size_t>(rows) * h);
     grow(iw.z[k], static_cast<size_t>(rows) * h);
-    mlp1[k]->forward(store_, iw.rows[k].data(), rows, iw.h1.data());
+    linear(*mlp1[k], iw.w1[k], iw.rows[k].data(), rows, iw.h1.data());
     reluForward(iw.h1.data(), static_cast<size_t>(rows) * h);
-    mlp2[k]->forward(store_, iw.h1.data(), rows, iw.h2.data());
+    linear(*mlp2[k], iw.w2[k], iw.h1.data(), rows, iw.h2.data());
     reluForward(iw.h2.data(), static_cast<size_t>(rows) * h);
-    gemm(Trans::No, Trans::Yes, rows, h, h, iw.h2.data(), h, wOut1 + static_cast<size_t>(k) * h, 3 * h, iw.z[k].data(), h, false);
+    gemmPacked(rows, iw.h2.data(), h, iw.wz[k], iw.z[k].data(), h, false);
   }
   const float* bOut1 = store_.value(outMlp1_.b);
   const float* wOut2 = store_.value(outMlp2_.w);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "gemm.h"
 #include "layers.h"
 #include "params.h"
 #include "view.h"
@@ -90,7 +91,10 @@ class MscnModel {
   // For gradient checks: the mean q-error loss of the batch (forward only) and, with
   // computeGrads, the gradients of it in params().grads().
   double lossForTest(const RelSetBatch& batch, View<double> cards, bool computeGrads);
-  ParamStore& params() { return store_; }
+  ParamStore& params() {
+    iws_.packed = false;  // the caller may change weights
+    return store_;
+  }
 
  private:
   struct Elements {  // featurized set elements, rows grouped per relation set
@@ -121,6 +125,9 @@ class MscnModel {
     std::vector<PredicateKey> predKeys;
     std::vector<int32_t> hashSlots;
     std::vector<float> hidden;
+    // Weights packed for the GEMM kernel once (mlp1, mlp2, out_mlp1 block per kind).
+    PackedMatrix w1[3], w2[3], wz[3];
+    bool packed = false;
   };
 
   void build();

@@ -74,3 +74,23 @@ TEST(Gemm, ZeroInnerDimensionClearsOrKeeps) {
 
 }  // namespace
 }  // namespace pilotscope
+
+namespace pilotscope {
+namespace {
+
+TEST(Gemm, PrepackedMatrixGivesTheSameBits) {
+  Rng rng(9);
+  const int N = 70, K = 300, M = 13;
+  std::vector<float> W(static_cast<size_t>(N) * K), A(static_cast<size_t>(M) * K);
+  for (auto& x : W) x = rng.uniform(-1, 1);
+  for (auto& x : A) x = rng.uniform(-1, 1);
+  std::vector<float> direct(static_cast<size_t>(M) * N), packed(static_cast<size_t>(M) * N);
+  gemm(Trans::No, Trans::Yes, M, N, K, A.data(), K, W.data(), K, direct.data(), N, false);
+  PackedMatrix p;
+  packMatrix(Trans::Yes, K, N, W.data(), K, p);
+  gemmPacked(M, A.data(), K, p, packed.data(), N, false);
+  EXPECT_EQ(direct, packed);
+}
+
+}  // namespace
+}  // namespace pilotscope
