@@ -54,7 +54,8 @@ test('the event loop keeps running while MSCN trains on a worker thread', async 
   const elapsed = Date.now() - started;
   t.false(model.training);
   t.log(`training took ${elapsed} ms, timer fired ${ticks} times`);
-  t.true(ticks >= Math.floor(elapsed / 5 / 4), `only ${ticks} ticks in ${elapsed} ms`);
+  // A blocked event loop would fire the 5 ms timer at most once; allow for a busy 2-core machine.
+  t.true(ticks >= 5 && ticks >= Math.floor(elapsed / 50), `only ${ticks} ticks in ${elapsed} ms`);
 });
 
 test('MSCN training can be cancelled with an AbortSignal and leaves the model unchanged', async (t) => {
