@@ -1,8 +1,10 @@
 /**
- * When and what to compact automatically. Segments are merged from the newest backwards: the
- * newest two always, then each older segment as long as it holds no more rows than the segments
- * already chosen. A row is rewritten only when its segment at least doubles, so every row is
- * rewritten O(log n) times, and a table never keeps more than `maxSegments` segments.
+ * When and what to compact automatically. Once a table has more than `maxSegments` segments, the
+ * newest segments are merged: the newest two always, then each older segment as long as it holds
+ * no more rows than the segments already chosen. Big old segments are thus rewritten only when
+ * as much new data has arrived, and the segment count never exceeds `maxSegments` after a save.
+ * Write amplification (simulated in test/store-compaction.test.ts): with the default 32
+ * segments, 100k one-row saves rewrite each row 3.6 times on average, 1M one-row saves 4.8 times.
  */
 
 /** Index of the first segment of the tail to merge, or undefined if nothing needs merging. */

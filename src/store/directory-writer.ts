@@ -207,10 +207,13 @@ export class DirectoryWriter {
 
   private async autoCompact(table: string, st: TableState, maxSegments: number): Promise<void> {
     if (st.autoCompactionBroken) return;
-    const start = tailToMerge(st.segments.map((s) => s.rows), maxSegments);
-    if (start === undefined) return;
     try {
-      await this.merge(table, st, start);
+      // more than one round only after a crash left extra segments behind
+      for (;;) {
+        const start = tailToMerge(st.segments.map((s) => s.rows), maxSegments);
+        if (start === undefined) return;
+        await this.merge(table, st, start);
+      }
     } catch (err) {
       // The rows were saved; a failed compaction only leaves more segments. Say so once.
       st.autoCompactionBroken = true;
