@@ -185,6 +185,27 @@ test('readUpdate gives each named reader only new rows, across instances', async
   t.deepEqual((await r1.readUpdate('t')).map((r) => r.v), [6]);
 });
 
+test('readUpdate from the middle of a compacted segment decodes every kind and null correctly', async (t) => {
+  const dm = new DataManager(tempDir(t));
+  t.teardown(() => dm.close());
+  const make = (i: number): Record<string, unknown> => ({
+    b: i % 3 === 0 ? null : i % 2 === 0,
+    s: i % 4 === 0 ? null : `s${i}`,
+    j: i % 5 === 0 ? null : { i, list: [i, `${i}`] },
+    n: i % 3 === 1 ? null : i * 10,
+    f: i % 2 === 1 ? null : i / 4,
+    at: i % 3 === 2 ? null : new Date(i * 1000),
+  });
+  for (let i = 1; i <= 11; i++) await dm.save('t', make(i));
+  t.is((await dm.readUpdate('t')).length, 11);
+  for (let i = 12; i <= 30; i++) await dm.save('t', make(i));
+  await dm.compact('t');
+  const rows = await dm.readUpdate('t');
+  t.deepEqual(rows, Array.from({ length: 19 }, (_, k) => ({ [ROW_ID]: k + 12, ...make(k + 12) })));
+  const all = await dm.readAll('t');
+  t.deepEqual(all, Array.from({ length: 30 }, (_, k) => ({ [ROW_ID]: k + 1, ...make(k + 1) })));
+});
+
 test('readAll with a column projection; unknown columns are named in the error', async (t) => {
   const dm = new DataManager(tempDir(t));
   t.teardown(() => dm.close());

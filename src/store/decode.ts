@@ -66,6 +66,16 @@ function decodeChunk(data: arrow.Data, field: arrow.Field, options: DecodeOption
     }
     return;
   }
+  if (arrow.DataType.isBool(type)) {
+    // Bool bits, like the validity bitmap, are not re-sliced by arrow-js: apply data.offset
+    const bits = data.values as Uint8Array;
+    const offset = data.offset;
+    for (let i = 0; i < n; i++) {
+      const bit = offset + i;
+      out[base + i] = isNull(i) ? null : ((bits[bit >> 3]! >> (bit & 7)) & 1) === 1;
+    }
+    return;
+  }
   if (arrow.DataType.isTimestamp(type)) {
     const values = data.values as BigInt64Array;
     const toMs = timestampToMs(type.unit);
