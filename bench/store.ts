@@ -3,8 +3,8 @@
  *
  * Every figure is the median of `reps` repetitions (default 5) measured in this one run:
  * - append throughput with saveBatch of 1 row and of 1000 rows (each save is durable: two fsyncs);
- * - readAll of 100k rows, as row objects and as an Arrow table, from one compacted segment and from
- *   32 segments (the automatic compaction limit);
+ * - readAll of 100k rows, as row objects and as an Arrow table, from one compacted segment, from
+ *   32 segments (the automatic compaction limit) and from 1000 segments (no compaction);
  * - readUpdate latency with 1 new row in a 100k-row table, and with nothing new.
  */
 import fs from 'node:fs';
@@ -62,6 +62,7 @@ export default async function (ctx: BenchContext): Promise<void> {
     // a 100k-row table as 32 segments, and a copy compacted to one
     const loose = new DataManager(path.join(root, 'loose'), { maxSegments: 1000 });
     for (let s = 0; s < 32; s++) await loose.saveBatch('t', rows(s * 3125, 3125));
+    for (let s = 0; s < 1000; s++) await loose.saveBatch('many', rows(s * 100, 100));
     await dm.saveBatch('big', rows(0, 100_000));
     await dm.compact('big');
 
@@ -69,7 +70,9 @@ export default async function (ctx: BenchContext): Promise<void> {
     const readRowsMany: number[] = [];
     const readTableOne: number[] = [];
     const readTableMany: number[] = [];
+    const readTableThousand: number[] = [];
     for (let r = 0; r < reps; r++) {
+      readTableThousand.push(await timeMs(() => loose.readAllTable('many')));
       readRowsOne.push(await timeMs(() => dm.readAll('big')));
       readRowsMany.push(await timeMs(() => loose.readAll('t')));
       readTableOne.push(await timeMs(() => dm.readAllTable('big')));
@@ -79,6 +82,8 @@ export default async function (ctx: BenchContext): Promise<void> {
     ctx.figure('store_read_all_100k_rows_32_segments_ms', median(readRowsMany), 'ms');
     ctx.figure('store_read_all_table_100k_ms', median(readTableOne), 'ms');
     ctx.figure('store_read_all_table_100k_32_segments_ms', median(readTableMany), 'ms');
+    ctx.figure('store_read_all_table_100k_1000_segments_ms', median(readTableThousand), 'ms');
+    ctx.note(`1000 segments read ${(median(readTableThousand) / median(readTableOne)).toFixed(1)}x slower than one compacted segment`);
     ctx.figure('store_read_all_100k_rows_per_s', (100_000 / median(readRowsOne)) * 1000, 'rows/s');
 
     // readUpdate latency on the 100k-row table
