@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { PlanNode } from '../src/engine/types.js';
 import { LeroModel, MscnModel, loadNativeAddon, type RelSetSpec } from '../src/native/index.js';
-import { rng, syntheticMscnMetadata, syntheticRelSets, TABLES } from '../test/native-helpers.js';
+import { rng, syntheticMscnMetadata, syntheticRelSets, TABLES } from '../test/helpers/native.js';
 import { median, type BenchContext } from './harness.js';
 
 /** All connected sub-chains of a k-table chain query: its relation sets (k(k+1)/2 of them). */

@@ -2,7 +2,7 @@ import test from 'ava';
 import { isPilotScopeError } from '../src/errors.js';
 import type { PlanNode } from '../src/engine/types.js';
 import { LeroModel, type NativePlanBatch } from '../src/native/index.js';
-import { TABLES, rng, syntheticPlan } from './native-helpers.js';
+import { TABLES, rng, syntheticPlan } from './helpers/native.js';
 
 function workload(queries: number, plansPerQuery: number, seed: number): { plans: PlanNode[]; costs: number[]; groups: number[] } {
   const r = rng(seed);

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { isPilotScopeError } from '../src/errors.js';
 import { MscnModel, encodeLiteral, type NativeRelSetBatch } from '../src/native/index.js';
-import { qError, syntheticMscnMetadata, syntheticRelSets } from './native-helpers.js';
+import { qError, syntheticMscnMetadata, syntheticRelSets } from './helpers/native.js';
 
 function mean(values: ArrayLike<number>): number {
   let s = 0;

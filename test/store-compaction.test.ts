@@ -2,7 +2,7 @@ import test from 'ava';
 import path from 'node:path';
 import { tailToMerge } from '../src/store/compaction-policy.js';
 import { DataManager } from '../src/store/index.js';
-import { segmentFiles, tempDir } from './store-helpers.js';
+import { segmentFiles, tempDir } from './helpers/store.js';
 
 test('tailToMerge: nothing under the limit; the newest two at least; older ones while not bigger', (t) => {
   t.is(tailToMerge([5, 4, 3], 3), undefined);

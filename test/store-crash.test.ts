@@ -12,8 +12,8 @@ import * as arrow from 'apache-arrow';
 import { DataManager, ROW_ID } from '../src/store/index.js';
 import { listTable } from '../src/store/segments.js';
 import { isPilotScopeError } from '../src/errors.js';
-import { expectedRow } from './store-expected.js';
-import { onLines, prng, runChild, segmentFiles, spawnChild, tempDir, waitExit } from './store-helpers.js';
+import { expectedRow } from './helpers/store-expected.js';
+import { onLines, prng, runChild, segmentFiles, spawnChild, tempDir, waitExit } from './helpers/store.js';
 
 /** Appends in a child, kills it with SIGKILL at a random moment; returns the last id it reported. */
 async function appendAndKill(dir: string, batchSize: number, maxSegments: number, rand: () => number): Promise<number> {

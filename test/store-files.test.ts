@@ -18,7 +18,7 @@ import {
   writeTableFile,
 } from '../src/store/index.js';
 import { isPilotScopeError } from '../src/errors.js';
-import { tempDir } from './store-helpers.js';
+import { tempDir } from './helpers/store.js';
 
 const at = new Date('2023-01-02T03:04:05.678Z');
 const sampleRows = [

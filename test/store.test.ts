@@ -4,7 +4,7 @@ import path from 'node:path';
 import { DataManager, ROW_ID } from '../src/store/index.js';
 import { isPilotScopeError } from '../src/errors.js';
 import { TimeStatistic } from '../src/timing/index.js';
-import { segmentFiles, tempDir } from './store-helpers.js';
+import { segmentFiles, tempDir } from './helpers/store.js';
 
 test('rows of every kind round-trip with nulls, in insertion order, with row ids', async (t) => {
   const dm = new DataManager(tempDir(t));

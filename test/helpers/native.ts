@@ -1,6 +1,6 @@
 // Synthetic workloads shared by the native tests and bench/native.ts.
-import type { PlanNode } from '../src/engine/types.js';
-import type { MscnMetadataInput, RelSetSpec } from '../src/native/index.js';
+import type { PlanNode } from '../../src/engine/types.js';
+import type { MscnMetadataInput, RelSetSpec } from '../../src/native/index.js';
 
 /** A tiny deterministic generator (mulberry32), so tests do not depend on Math.random. */
 export function rng(seed: number): () => number {

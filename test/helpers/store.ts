@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
 
 export const testDir = path.dirname(fileURLToPath(import.meta.url));
-export const repoRoot = path.dirname(testDir);
+export const repoRoot = path.resolve(testDir, '..', '..');
 
 /** A fresh temporary directory, removed when the test ends. */
 export function tempDir(t: ExecutionContext, prefix = 'pilotscope-store-'): string {
@@ -20,7 +20,7 @@ export function segmentFiles(tableDir: string): string[] {
   return fs.readdirSync(tableDir).filter((f) => f.startsWith('seg-')).sort();
 }
 
-/** Starts test/store-child.ts with `node --import=tsx`. */
+/** Starts test/helpers/store-child.ts with `node --import=tsx`. */
 export function spawnChild(args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import=tsx', path.join(testDir, 'store-child.ts'), ...args], {
     cwd: repoRoot,

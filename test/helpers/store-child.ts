@@ -7,7 +7,7 @@
  *
  * Appended row with id n: { seq: n, text: expectedText(n), plan: { n, ops: [...] }, ratio: n / 7 }.
  */
-import { DataManager } from '../src/store/index.js';
+import { DataManager } from '../../src/store/index.js';
 import { expectedRow } from './store-expected.js';
 
 const [mode, dir, table, ...rest] = process.argv.slice(2);
