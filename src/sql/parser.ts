@@ -824,7 +824,7 @@ class Parser {
         this.expectPunct(']');
         e = { kind: 'subscript', arg: e, index, slice, start: e.start, end: this.lastEnd };
         if (upper !== undefined) e.upper = upper;
-      } else if (this.isPunct('.') && e.kind !== 'column') {
+      } else if (this.isPunct('.') && (e.kind !== 'column' || this.sql.charCodeAt(e.start) === 40 /* ( */)) {
         this.advance();
         if (this.acceptOp('*')) e = { kind: 'field', arg: e, field: '*', start: e.start, end: this.lastEnd };
         else e = { kind: 'field', arg: e, field: this.name('a field name', true), start: e.start, end: this.lastEnd };
@@ -1291,9 +1291,8 @@ class Parser {
         }
         if (this.isPunct(',')) {
           // the ordinary call syntax substring(x, a, b)
-          this.i = save;
-          const plain = this.functionCall([name], start);
-          return plain;
+          this.i = save + 1;
+          return this.functionCall([name], start);
         }
         if (this.acceptWord('from')) fn.args.push(this.expr());
         if (this.acceptWord('for')) fn.args.push(this.expr());

@@ -111,9 +111,9 @@ class Builder {
       case 'quantified':
         return this.maybeNegate(this.quantified(e), negated);
       case 'column': {
-        // A bare boolean column: "WHERE a.flag" is "a.flag = true".
+        // A bare boolean column: "a.flag" is "a.flag = true", "NOT a.flag" is "a.flag = false".
         const ref = this.ctx.refs.get(e)!;
-        return this.maybeNegate({ alias: this.alias, op: '=', column: ref.column, value: { type: 'boolean', value: true } }, negated);
+        return { alias: this.alias, op: '=', column: ref.column, value: { type: 'boolean', value: !negated } };
       }
       default:
         break;
