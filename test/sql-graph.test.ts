@@ -1,6 +1,6 @@
 import test from 'ava';
 import type { SchemaInfo } from '../src/engine/types.js';
-import { analyze, analyzeUncached, predicateSql, type Predicate, type QueryGraph, type UnsupportedConstruct } from '../src/sql/index.js';
+import { analyze, analyzeUncached, predicateSql, type ListPredicate, type QueryGraph, type UnsupportedConstruct } from '../src/sql/index.js';
 
 const preds = (g: QueryGraph): string[] => g.predicates.map((p) => predicateSql(p, 'postgresql'));
 
@@ -70,7 +70,7 @@ test('typed constants: strings, dates and timestamps with epoch seconds, boolean
 test('IN lists, one-element IN as equality, NOT IN, = ANY (ARRAY[...]) and <> ALL (ARRAY[...])', (t) => {
   const g = analyze("SELECT * FROM t WHERE t.a IN (1, 2, 3) AND t.b IN ('x') AND t.c NOT IN ('p', 'q') AND t.d = ANY (ARRAY[4, 5]) AND t.e <> ALL (ARRAY['u', 'v'])");
   t.deepEqual(preds(g), ['t.a IN (1, 2, 3)', "t.b = 'x'", "t.c NOT IN ('p', 'q')", 't.d IN (4, 5)', "t.e NOT IN ('u', 'v')"]);
-  const first = g.predicates[0] as Extract<Predicate, { op: 'IN' }>;
+  const first = g.predicates[0] as ListPredicate;
   t.deepEqual(first.values.map((v) => (v.type === 'number' ? v.value : null)), [1, 2, 3]);
   unsupported(t, 'SELECT * FROM t WHERE t.a IN (1, t.b)', 'column-comparison', /reads a column where a constant is expected/);
 });

@@ -119,7 +119,7 @@ test('unterminated constants report where they start', (t) => {
   ] as const) {
     const err = t.throws(() => tokenize(sql));
     t.true(isPilotScopeError(err, 'SQL_PARSE_ERROR'));
-    t.like((err as { details: object }).details, { line, column });
+    t.like((err as unknown as { details: object }).details, { line, column });
   }
   t.throws(() => tokenize('SELECT ""'), { message: /non-empty quoted identifier/ });
   t.throws(() => tokenize('SELECT 1 \u0000'), { message: /character/ });

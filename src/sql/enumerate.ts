@@ -38,10 +38,10 @@ export interface RelationSet {
   relations: Relation[];
   /**
    * The equalities that join the set: per equivalence class a spanning set over its members in
-   * the set, written edges first, then derived ones (marked) where needed.
+   * the set (written edges preferred, derived ones marked), sorted by their columns.
    */
   joins: JoinEdge[];
-  /** The filters of the set's relations, derived ones included, in graph order. */
+  /** The filters of the set's relations, derived ones included: by alias, then in graph order. */
   predicates: Predicate[];
 }
 
@@ -69,7 +69,8 @@ export class SetIndex {
   /** Relation indexes in alias order. */
   private readonly byAlias: number[];
   private readonly classes: Array<{ members: ClassMember[]; mask: number; written: Array<{ edge: JoinEdge; a: number; b: number }> }>;
-  private readonly predicateBits: number[];
+  /** Per relation, its filters in graph order. */
+  private readonly predicatesOf: Predicate[][];
 
   constructor(readonly graph: QueryGraph) {
     graph.relations.forEach((r, i) => this.aliasIndex.set(r.alias, i));
@@ -91,7 +92,8 @@ export class SetIndex {
       const b = memberOf.get(`${edge.right.alias}\u0000${edge.right.column}`);
       if (a && b) this.classes[a[0]]!.written.push({ edge, a: a[1], b: b[1] });
     }
-    this.predicateBits = graph.predicates.map((p) => 1 << this.aliasIndex.get(p.alias)!);
+    this.predicatesOf = graph.relations.map(() => []);
+    for (const p of graph.predicates) this.predicatesOf[this.aliasIndex.get(p.alias)!]!.push(p);
   }
 
   maskOf(aliases: Iterable<string>): number {
@@ -115,16 +117,15 @@ export class SetIndex {
   relationSet(mask: number): RelationSet {
     const relations: Relation[] = [];
     const aliases: string[] = [];
+    const predicates: Predicate[] = [];
     for (const i of this.byAlias) {
       if (mask & (1 << i)) {
         const r = this.graph.relations[i]!;
         relations.push(r);
         aliases.push(r.alias);
+        for (const p of this.predicatesOf[i]!) predicates.push(p);
       }
     }
-    const predicates: Predicate[] = [];
-    const all = this.graph.predicates;
-    for (let i = 0; i < all.length; i++) if (mask & this.predicateBits[i]!) predicates.push(all[i]!);
     // aliases are already sorted, so this equals relSetKey(aliases)
     return { key: aliases.join(','), aliases, relations, joins: this.joinsOf(mask), predicates };
   }
@@ -169,8 +170,13 @@ export class SetIndex {
         components--;
       }
     }
-    return joins;
+    return joins.length > 1 ? joins.sort(compareEdges) : joins;
   }
+}
+
+function compareEdges(x: JoinEdge, y: JoinEdge): number {
+  const a = x.left.alias !== y.left.alias ? [x.left.alias, y.left.alias] : x.left.column !== y.left.column ? [x.left.column, y.left.column] : x.right.alias !== y.right.alias ? [x.right.alias, y.right.alias] : [x.right.column, y.right.column];
+  return a[0]! < a[1]! ? -1 : a[0]! > a[1]! ? 1 : 0;
 }
 
 function root(parent: number[], i: number): number {

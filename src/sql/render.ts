@@ -7,11 +7,12 @@ import { PG_QUOTE_KEYWORDS, SPARK_QUOTE_KEYWORDS } from './keywords.js';
 import type { Dialect } from './lexer.js';
 
 const PG_PLAIN = /^[a-z_][a-z0-9_$]*$/;
-const SPARK_PLAIN = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** Spark resolves names case-insensitively; quoting names with capitals keeps them exact for us. */
+const SPARK_PLAIN = /^[a-z_][a-z0-9_]*$/;
 
 export function quoteIdent(name: string, dialect: Dialect): string {
   if (dialect === 'spark') {
-    if (SPARK_PLAIN.test(name) && !SPARK_QUOTE_KEYWORDS.has(name.toLowerCase())) return name;
+    if (SPARK_PLAIN.test(name) && !SPARK_QUOTE_KEYWORDS.has(name)) return name;
     return '`' + name.replace(/`/g, '``') + '`';
   }
   if (PG_PLAIN.test(name) && !PG_QUOTE_KEYWORDS.has(name)) return name;
@@ -46,12 +47,12 @@ export function columnSql(ref: ColumnRef, dialect: Dialect): string {
   return `${quoteIdent(ref.alias, dialect)}.${quoteIdent(ref.column, dialect)}`;
 }
 
-/** `schema.table AS alias` (or just the table when the alias is its name). */
+/** `schema.table AS alias`, or just `schema.table` when the alias is the table's name. */
 export function relationSql(r: Relation, dialect: Dialect): string {
   let name = quoteIdent(r.table, dialect);
   if (r.schema !== undefined) name = `${quoteIdent(r.schema, dialect)}.${name}`;
   if (r.catalog !== undefined) name = `${r.catalog.split('.').map((p) => quoteIdent(p, dialect)).join('.')}.${name}`;
-  return `${name} AS ${quoteIdent(r.alias, dialect)}`;
+  return r.alias === r.table ? name : `${name} AS ${quoteIdent(r.alias, dialect)}`;
 }
 
 export function edgeSql(e: JoinEdge, dialect: Dialect): string {
