@@ -12,7 +12,7 @@ import { evaluateConstant } from './literals.js';
 import { positionAt } from './position.js';
 import { buildPredicates, type PredicateContext } from './predicates.js';
 import type { ResolvedSchema } from './schema.js';
-import { findExpr, isSubqueryNode, walkExpr } from './walk.js';
+import { childExprs, isSubqueryNode, walkExpr } from './walk.js';
 
 /** A column name resolved, or why it could not be. */
 type Resolution = { ok: true; ref: ColumnRef } | { ok: false; construct: UnsupportedConstruct; reason: string };
@@ -276,59 +276,80 @@ class GraphBuilder implements PredicateContext {
     return this.schema.get(relation.table)?.get(ref.column);
   }
 
-  /** Reports a subquery, aggregate or window function inside a condition; true if there was one. */
-  private reportNested(e: Expr): boolean {
-    const nested = findExpr(e, (n) => isSubqueryNode(n) || (n.kind === 'quantified' && n.right.kind === 'subquery') || this.isAggregateOrWindow(n));
-    if (!nested) return false;
+  /** Reports a subquery, aggregate or window function found in a condition. */
+  private reportNested(nested: Expr): void {
     if (nested.kind === 'exists') this.report('exists', 'EXISTS (SELECT ...) runs a subquery per row; it is not a join of this query', nested.start);
     else if (nested.kind === 'in-subquery') this.report('in-subquery', 'IN (SELECT ...) is a semi-join with a subquery; it is not represented', nested.start);
     else if (nested.kind === 'function') {
       if (nested.over) this.report('window-in-filter', `window function ${nested.name.join('.')}() in a condition`, nested.start);
       else this.report('aggregate-in-filter', `aggregate ${nested.name.join('.')}() in a condition (use HAVING)`, nested.start);
     } else this.report('subquery', 'a subquery inside a condition is not represented', nested.start);
-    return true;
   }
 
   private isAggregateOrWindow(n: Expr): boolean {
     return n.kind === 'function' && (n.over !== undefined || (n.name.length === 1 && AGGREGATES.has(n.name[0]!) && n.syntax === undefined));
   }
 
+  /**
+   * One walk over a condition: collects its column nodes, or stops at the first node that runs a
+   * query of its own (subquery, EXISTS, IN (SELECT)) or aggregates.
+   */
+  private scan(e: Expr, columns: ColumnExpr[]): Expr | undefined {
+    switch (e.kind) {
+      case 'column':
+        columns.push(e);
+        return undefined;
+      case 'literal':
+      case 'typed-literal':
+      case 'param':
+      case 'star':
+        return undefined;
+      case 'binary':
+        return this.scan(e.left, columns) ?? this.scan(e.right, columns);
+      case 'unary':
+      case 'cast':
+        return this.scan(e.arg, columns);
+      default:
+        if (isSubqueryNode(e) || (e.kind === 'quantified' && e.right.kind === 'subquery') || this.isAggregateOrWindow(e)) return e;
+        for (const child of childExprs(e)) {
+          const nested = this.scan(child, columns);
+          if (nested) return nested;
+        }
+        return undefined;
+    }
+  }
+
   private conjunct(c: Conjunct): void {
     const e = c.expr;
-    if (this.reportNested(e)) return;
+    const columns: ColumnExpr[] = [];
+    const nested = this.scan(e, columns);
+    if (nested) return this.reportNested(nested);
     const refs = new Map<ColumnExpr, ColumnRef>();
-    let failed = false;
-    walkExpr(e, (node) => {
-      if (failed) return false;
-      if (node.kind !== 'column') return true;
+    let alias: string | undefined;
+    let several = false;
+    for (const node of columns) {
       const r = this.resolve(node);
-      if (!r.ok) {
-        this.report(r.construct, r.reason, node.start);
-        failed = true;
-        return false;
-      }
+      if (!r.ok) return this.report(r.construct, r.reason, node.start);
       refs.set(node, r.ref);
-      return true;
-    });
-    if (failed) return;
-    const aliases = new Set([...refs.values()].map((r) => r.alias));
-    if (aliases.size === 0) {
+      if (alias === undefined) alias = r.ref.alias;
+      else if (alias !== r.ref.alias) several = true;
+    }
+    if (alias === undefined) {
       this.report('constant-condition', `condition "${this.text(e.start, e.end)}" reads no column`, e.start);
       return;
     }
-    if (aliases.size === 1) {
-      const alias = aliases.values().next().value as string;
+    if (!several) {
       this.refs = refs;
       const result = buildPredicates(e, alias, this);
-      if (result.ok) this.graph.predicates.push(...result.predicates);
+      if (result.ok) for (const p of result.predicates) this.graph.predicates.push(p);
       else this.report(result.construct, result.reason, result.at);
       return;
     }
-    const names = [...aliases].sort().join(', ');
     if (e.kind === 'binary' && e.op === '=' && e.left.kind === 'column' && e.right.kind === 'column') {
       this.graph.joins.push(makeEdge(refs.get(e.left)!, refs.get(e.right)!));
       return;
     }
+    const names = [...new Set([...refs.values()].map((r) => r.alias))].sort().join(', ');
     const text = this.text(e.start, e.end);
     if (e.kind === 'binary' && e.op === 'or') {
       this.report('or-across-relations', `OR across relations ${names} in "${text}"`, e.start);
@@ -393,7 +414,7 @@ class GraphBuilder implements PredicateContext {
     const outputExprs: Expr[] = [...core.items.map((i) => i.expr), ...core.groupBy, ...stmt.orderBy.map((o) => o.expr), ...(core.distinctOn ?? [])];
     if (core.having) outputExprs.push(core.having);
     for (const e of outputExprs) {
-      const nested = findExpr(e, (n) => isSubqueryNode(n) || (n.kind === 'quantified' && n.right.kind === 'subquery'));
+      const nested = this.findSubquery(e);
       if (nested) this.report('subquery', 'a subquery in the select list, GROUP BY, HAVING or ORDER BY is planned as a query of its own', nested.start);
     }
     if (core.having) this.checkHaving(core.having);
@@ -414,6 +435,16 @@ class GraphBuilder implements PredicateContext {
     const afterWhere = Math.max(core.itemsSpan.end, lastFrom?.end ?? 0, core.where?.end ?? 0);
     output.tailText = this.sql.slice(afterWhere, stmt.end).trim();
     return output;
+  }
+
+  private findSubquery(e: Expr): Expr | undefined {
+    if (e.kind === 'column' || e.kind === 'literal' || e.kind === 'star') return undefined;
+    if (isSubqueryNode(e) || (e.kind === 'quantified' && e.right.kind === 'subquery')) return e;
+    for (const child of childExprs(e)) {
+      const found = this.findSubquery(child);
+      if (found) return found;
+    }
+    return undefined;
   }
 
   /** A HAVING condition on plain columns may be moved into WHERE by the planner: not represented. */

@@ -17,15 +17,9 @@ export interface DerivedProblem {
   offset?: number;
 }
 
-function findRoot(parent: Map<string, string>, k: string): string {
-  let root = k;
-  while (parent.get(root) !== root) root = parent.get(root)!;
-  while (k !== root) {
-    const next = parent.get(k)!;
-    parent.set(k, root);
-    k = next;
-  }
-  return root;
+function findRoot(parent: number[], i: number): number {
+  while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+  return i;
 }
 
 function compareRefs(a: ColumnRef, b: ColumnRef): number {
@@ -35,34 +29,35 @@ function compareRefs(a: ColumnRef, b: ColumnRef): number {
 
 /** The equivalence classes of a graph's join edges (sorted members, classes in member order). */
 export function equivalenceClasses(graph: Pick<QueryGraph, 'joins'>): ColumnRef[][] {
-  const parent = new Map<string, string>();
-  const refs = new Map<string, ColumnRef>();
+  const ids = new Map<string, number>();
+  const refs: ColumnRef[] = [];
+  const parent: number[] = [];
+  const idOf = (r: ColumnRef): number => {
+    const key = refKey(r);
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = refs.length;
+      ids.set(key, id);
+      refs.push({ alias: r.alias, column: r.column });
+      parent.push(id);
+    }
+    return id;
+  };
   for (const edge of graph.joins) {
-    const l = refKey(edge.left);
-    const r = refKey(edge.right);
-    if (!parent.has(l)) {
-      parent.set(l, l);
-      refs.set(l, edge.left);
-    }
-    if (!parent.has(r)) {
-      parent.set(r, r);
-      refs.set(r, edge.right);
-    }
-    const a = findRoot(parent, l);
-    const b = findRoot(parent, r);
-    if (a !== b) parent.set(a, b);
+    const a = findRoot(parent, idOf(edge.left));
+    const b = findRoot(parent, idOf(edge.right));
+    if (a !== b) parent[a] = b;
   }
-  const classes = new Map<string, ColumnRef[]>();
-  for (const k of parent.keys()) {
-    const root = findRoot(parent, k);
-    let members = classes.get(root);
-    if (!members) classes.set(root, (members = []));
-    const ref = refs.get(k)!;
-    members.push({ alias: ref.alias, column: ref.column });
+  const byRoot = new Map<number, ColumnRef[]>();
+  for (let i = 0; i < refs.length; i++) {
+    const root = findRoot(parent, i);
+    const members = byRoot.get(root);
+    if (members) members.push(refs[i]!);
+    else byRoot.set(root, [refs[i]!]);
   }
-  const sorted = [...classes.values()];
-  for (const members of sorted) members.sort(compareRefs);
-  return sorted.sort((a, b) => compareRefs(a[0]!, b[0]!));
+  const classes = [...byRoot.values()];
+  for (const members of classes) members.sort(compareRefs);
+  return classes.sort((a, b) => compareRefs(a[0]!, b[0]!));
 }
 
 /**

@@ -54,7 +54,26 @@ export function childExprs(e: Expr): Expr[] {
 /** Depth-first pre-order walk; `visit` returning false skips that node's children. */
 export function walkExpr(e: Expr, visit: (node: Expr) => boolean | void): void {
   if (visit(e) === false) return;
-  for (const c of childExprs(e)) walkExpr(c, visit);
+  switch (e.kind) {
+    case 'column':
+    case 'star':
+    case 'literal':
+    case 'typed-literal':
+    case 'param':
+    case 'subquery':
+    case 'exists':
+      return;
+    case 'unary':
+    case 'cast':
+    case 'field':
+    case 'in-subquery':
+      return walkExpr(e.arg, visit);
+    case 'binary':
+      walkExpr(e.left, visit);
+      return walkExpr(e.right, visit);
+    default:
+      for (const c of childExprs(e)) walkExpr(c, visit);
+  }
 }
 
 /** The first node (pre-order) that satisfies the test. */
