@@ -1,7 +1,7 @@
 import test from 'ava';
 import { relSetKey } from '../src/engine/relset-key.js';
 import { isPilotScopeError } from '../src/errors.js';
-import { analyze, analyzeUncached, enumerateRelationSets, predicateSql, type QueryGraph } from '../src/sql/index.js';
+import { analyze, analyzeUncached, enumerateRelationSets, predicateSql, subquerySql, type QueryGraph } from '../src/sql/index.js';
 
 const keys = (g: QueryGraph, options = {}): string[] => enumerateRelationSets(g, options).sets.map((s) => s.key);
 
@@ -193,6 +193,9 @@ test('maxSets stops at a whole level with a warning; maxRelations refuses large 
   t.is(keys(big, { maxRelations: 30 }).length, 325);
   t.throws(() => enumerateRelationSets(big, { maxRelations: 40 }), { message: /maxRelations must be an integer from 1 to 30/ });
   t.throws(() => enumerateRelationSets(big, { maxSets: 0 }), { message: /maxSets must be an integer/ });
+  const huge = analyze(edgeQuery(31, Array.from({ length: 30 }, (_, i) => [i, i + 1] as [number, number])));
+  t.throws(() => enumerateRelationSets(huge, { maxRelations: 30 }), { message: /joins 31 relations; relation-set enumeration is limited to maxRelations=30/ });
+  t.throws(() => subquerySql(huge, 'r0,r1'), { message: /relation sets are supported for at most 30/ });
 });
 
 test('a warning when a join search reaches geqo_threshold', (t) => {

@@ -187,6 +187,11 @@ function root(parent: number[], i: number): number {
 const indexCache = new WeakMap<QueryGraph, SetIndex>();
 
 export function setIndexOf(graph: QueryGraph): SetIndex {
+  if (graph.relations.length > HARD_MAX_RELATIONS) {
+    throw new PilotScopeError('SQL_UNSUPPORTED', `the query joins ${graph.relations.length} relations; relation sets are supported for at most ${HARD_MAX_RELATIONS}`, {
+      relations: graph.relations.length,
+    });
+  }
   let index = indexCache.get(graph);
   if (!index) indexCache.set(graph, (index = new SetIndex(graph)));
   return index;
