@@ -3,7 +3,7 @@
  * the SQL text, so featurizers and engines asking about the same query never parse it again.
  */
 import { PilotScopeError } from '../errors.js';
-import { buildGraph, statementGraph } from './build-graph.js';
+import { buildGraph, statementGraph, tooDeepGraph } from './build-graph.js';
 import type { QueryGraph } from './graph.js';
 import { tokenize, type Dialect } from './lexer.js';
 import { parseTokens } from './parser.js';
@@ -41,8 +41,22 @@ export function analyzeUncached(sql: string, options: AnalyzeOptions = {}): Quer
   if (first.kind === 'word' && !['select', 'with', 'values'].includes(first.value)) {
     return statementGraph(sql, dialect, first.value, first.start);
   }
-  const stmt = parseTokens(sql, tokens, dialect);
-  return buildGraph(sql, stmt, dialect, schema);
+  let stmt;
+  try {
+    stmt = parseTokens(sql, tokens, dialect);
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new PilotScopeError('SQL_PARSE_ERROR', 'The statement nests too deeply to parse; simplify it.', {}, { cause: err });
+    }
+    throw err;
+  }
+  try {
+    return buildGraph(sql, stmt, dialect, schema);
+  } catch (err) {
+    // Parsing bounds nesting, but a chain of 100,000 joins or casts is still a very deep tree.
+    if (err instanceof RangeError) return tooDeepGraph(sql, dialect);
+    throw err;
+  }
 }
 
 const CAPACITY = 512;

@@ -12,7 +12,7 @@ import { evaluateConstant } from './literals.js';
 import { positionAt } from './position.js';
 import { buildPredicates, type PredicateContext } from './predicates.js';
 import type { ResolvedSchema } from './schema.js';
-import { childExprs, isSubqueryNode, walkExpr } from './walk.js';
+import { chainOperands, childExprs, findExpr, isSubqueryNode, walkExpr } from './walk.js';
 
 /** A column name resolved, or why it could not be. */
 type Resolution = { ok: true; ref: ColumnRef } | { ok: false; construct: UnsupportedConstruct; reason: string };
@@ -35,6 +35,14 @@ export function statementGraph(sql: string, dialect: Dialect, keyword: string, o
     reason: `${keyword.toUpperCase()} statements are not analyzed; only SELECT queries are`,
     position: positionAt(sql, offset),
   });
+  return graph;
+}
+
+/** A graph for a statement whose syntax tree is too deep to analyze. */
+export function tooDeepGraph(sql: string, dialect: Dialect): QueryGraph {
+  const graph = emptyGraph(sql, dialect);
+  graph.supported = false;
+  graph.unsupported.push({ construct: 'too-deep', reason: 'the statement nests too deeply (joins, casts or operators) to analyze' });
   return graph;
 }
 
@@ -262,12 +270,7 @@ class GraphBuilder implements PredicateContext {
   // ---------------------------------------------------------------- conditions
 
   private collectConjuncts(e: Expr): void {
-    if (e.kind === 'binary' && e.op === 'and') {
-      this.collectConjuncts(e.left);
-      this.collectConjuncts(e.right);
-      return;
-    }
-    this.conjuncts.push({ expr: e });
+    for (const expr of chainOperands(e, 'and')) this.conjuncts.push({ expr });
   }
 
   kindOf(ref: ColumnRef): ColumnKind | undefined {
@@ -294,29 +297,34 @@ class GraphBuilder implements PredicateContext {
    * One walk over a condition: collects its column nodes, or stops at the first node that runs a
    * query of its own (subquery, EXISTS, IN (SELECT)) or aggregates.
    */
-  private scan(e: Expr, columns: ColumnExpr[]): Expr | undefined {
-    switch (e.kind) {
-      case 'column':
-        columns.push(e);
-        return undefined;
-      case 'literal':
-      case 'typed-literal':
-      case 'param':
-      case 'star':
-        return undefined;
-      case 'binary':
-        return this.scan(e.left, columns) ?? this.scan(e.right, columns);
-      case 'unary':
-      case 'cast':
-        return this.scan(e.arg, columns);
-      default:
-        if (isSubqueryNode(e) || (e.kind === 'quantified' && e.right.kind === 'subquery') || this.isAggregateOrWindow(e)) return e;
-        for (const child of childExprs(e)) {
-          const nested = this.scan(child, columns);
-          if (nested) return nested;
+  private scan(root: Expr, columns: ColumnExpr[]): Expr | undefined {
+    const stack: Expr[] = [root];
+    while (stack.length > 0) {
+      const e = stack.pop()!;
+      switch (e.kind) {
+        case 'column':
+          columns.push(e);
+          break;
+        case 'literal':
+        case 'typed-literal':
+        case 'param':
+        case 'star':
+          break;
+        case 'binary':
+          stack.push(e.right, e.left);
+          break;
+        case 'unary':
+        case 'cast':
+          stack.push(e.arg);
+          break;
+        default: {
+          if (isSubqueryNode(e) || (e.kind === 'quantified' && e.right.kind === 'subquery') || this.isAggregateOrWindow(e)) return e;
+          const children = childExprs(e);
+          for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
         }
-        return undefined;
+      }
     }
+    return undefined;
   }
 
   private conjunct(c: Conjunct): void {
@@ -438,13 +446,7 @@ class GraphBuilder implements PredicateContext {
   }
 
   private findSubquery(e: Expr): Expr | undefined {
-    if (e.kind === 'column' || e.kind === 'literal' || e.kind === 'star') return undefined;
-    if (isSubqueryNode(e) || (e.kind === 'quantified' && e.right.kind === 'subquery')) return e;
-    for (const child of childExprs(e)) {
-      const found = this.findSubquery(child);
-      if (found) return found;
-    }
-    return undefined;
+    return findExpr(e, (n) => isSubqueryNode(n) || (n.kind === 'quantified' && n.right.kind === 'subquery'));
   }
 
   /** A HAVING condition on plain columns may be moved into WHERE by the planner: not represented. */

@@ -100,6 +100,7 @@ export type Predicate = AtomPredicate | GroupPredicate;
 
 export type UnsupportedConstruct =
   | 'statement'
+  | 'too-deep'
   | 'no-relations'
   | 'set-operation'
   | 'values'

@@ -58,8 +58,15 @@ const JOIN_START = new Set(['join', 'inner', 'left', 'right', 'full', 'cross', '
 const NEGATABLE = new Set(['between', 'in', 'like', 'ilike', 'similar', 'rlike', 'regexp']);
 const INTERVAL_FIELDS = new Set(['year', 'month', 'day', 'hour', 'minute', 'second', 'years', 'months', 'days', 'hours', 'minutes', 'seconds', 'week', 'weeks', 'millisecond', 'milliseconds', 'microsecond', 'microseconds']);
 
+/**
+ * How deeply expressions, parentheses, subqueries and prefix operators may nest. Deeper input is
+ * a syntax error, not a stack overflow (PostgreSQL rejects such statements too).
+ */
+export const MAX_NESTING = 200;
+
 class Parser {
   private i = 0;
+  private depth = 0;
 
   constructor(
     private readonly sql: string,
@@ -142,6 +149,12 @@ class Parser {
     return this.advance().value;
   }
 
+  private enter(): void {
+    if (++this.depth > MAX_NESTING) {
+      throw syntaxError(this.sql, this.tok.start, `at most ${MAX_NESTING} nested levels of parentheses, subqueries and operators`, this.describe(this.tok));
+    }
+  }
+
   // ---------------------------------------------------------------- statements
 
   statement(): SelectStatement {
@@ -158,6 +171,13 @@ class Parser {
   }
 
   private selectStatement(): SelectStatement {
+    this.enter();
+    const stmt = this.selectStatementBody();
+    this.depth--;
+    return stmt;
+  }
+
+  private selectStatementBody(): SelectStatement {
     const start = this.tok.start;
     let withClause: SelectStatement['with'];
     if (this.isWord('with')) withClause = this.withClause();
@@ -392,7 +412,10 @@ class Parser {
   // ---------------------------------------------------------------- FROM
 
   private fromItem(): FromItem {
-    return this.joins(this.fromPrimary());
+    this.enter();
+    const item = this.joins(this.fromPrimary());
+    this.depth--;
+    return item;
   }
 
   private joins(left: FromItem): FromItem {
@@ -469,6 +492,7 @@ class Parser {
       const next = this.peek();
       if (this.isWord('select', next) || this.isWord('with', next) || this.isWord('values', next) || this.isPunct('(', next)) {
         const save = this.i;
+        const depth = this.depth;
         try {
           this.advance();
           const query = this.selectStatement();
@@ -482,6 +506,7 @@ class Parser {
           // "((a JOIN b) JOIN c)" also starts with "((": retry as a parenthesized join.
           if (!this.isPunct('(', next)) throw err;
           this.i = save;
+          this.depth = depth;
         }
       }
       this.advance();
@@ -580,7 +605,10 @@ class Parser {
   // ---------------------------------------------------------------- expressions
 
   expr(): Expr {
-    return this.or();
+    this.enter();
+    const e = this.or();
+    this.depth--;
+    return e;
   }
 
   private exprList(): Expr[] {
@@ -610,7 +638,9 @@ class Parser {
   private not(): Expr {
     if (this.isWord('not')) {
       const start = this.advance().start;
+      this.enter();
       const arg = this.not();
+      this.depth--;
       return { kind: 'unary', op: 'not', arg, start, end: arg.end };
     }
     return this.is();
@@ -799,7 +829,9 @@ class Parser {
     const t = this.tok;
     if (t.kind === 'op' && !COMPARISON.has(t.value) && t.value !== '*' && t.value !== '/' && t.value !== '%' && t.value !== '^') {
       this.advance();
+      this.enter();
       const arg = this.unary();
+      this.depth--;
       return { kind: 'unary', op: t.value, arg, start: t.start, end: arg.end };
     }
     return this.postfix();
@@ -904,7 +936,9 @@ class Parser {
       }
       case 'not': {
         this.advance();
+        this.enter();
         const arg = this.not();
+        this.depth--;
         return { kind: 'unary', op: 'not', arg, start: t.start, end: arg.end };
       }
       case 'array':
@@ -1113,6 +1147,7 @@ class Parser {
   }
 
   private arrayBrackets(start: number): Expr {
+    this.enter();
     this.expectPunct('[', '"[" after ARRAY');
     const elements: Expr[] = [];
     if (!this.isPunct(']')) {
@@ -1120,6 +1155,7 @@ class Parser {
       while (this.acceptPunct(','));
     }
     this.expectPunct(']');
+    this.depth--;
     return { kind: 'array', elements, start, end: this.lastEnd };
   }
 
@@ -1176,6 +1212,7 @@ class Parser {
     const qualified = this.isPunct('.', next) && this.peek(3).kind === 'string';
     if (!simple && !qualified && !MULTIWORD_TYPE_START.has(t.value)) return undefined;
     const save = this.i;
+    const depth = this.depth;
     try {
       const type = this.typeName();
       if (this.tok.kind === 'string' && type.arrayDims === 0) {
@@ -1186,6 +1223,7 @@ class Parser {
       // not a type name after all
     }
     this.i = save;
+    this.depth = depth;
     return undefined;
   }
 

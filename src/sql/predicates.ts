@@ -7,7 +7,7 @@ import type { ColumnKind } from '../engine/types.js';
 import type { ColumnExpr, Expr } from './ast.js';
 import type { ColumnRef, CompareOp, Literal, Predicate, UnsupportedConstruct } from './graph.js';
 import { evaluateConstant, typeClass, type TypeClass } from './literals.js';
-import { findExpr } from './walk.js';
+import { chainOperands, findExpr } from './walk.js';
 
 export type PredicateResult =
   | { ok: true; predicates: Predicate[] }
@@ -93,7 +93,7 @@ class Builder {
       case 'binary':
         if (e.op === 'and' || e.op === 'or') {
           const isOr = (e.op === 'or') !== negated;
-          return this.group(isOr ? 'OR' : 'AND', [this.build(e.left, negated), this.build(e.right, negated)]);
+          return this.group(isOr ? 'OR' : 'AND', chainOperands(e, e.op).map((x) => this.build(x, negated)));
         }
         if (LIKE_OPERATORS[e.op]) return this.maybeNegate(this.likeOperator(e.op, e.left, e.right, e), negated);
         return this.maybeNegate(this.comparison(e.op, e.left, e.right, e), negated);

@@ -51,29 +51,45 @@ export function childExprs(e: Expr): Expr[] {
   }
 }
 
-/** Depth-first pre-order walk; `visit` returning false skips that node's children. */
-export function walkExpr(e: Expr, visit: (node: Expr) => boolean | void): void {
-  if (visit(e) === false) return;
-  switch (e.kind) {
-    case 'column':
-    case 'star':
-    case 'literal':
-    case 'typed-literal':
-    case 'param':
-    case 'subquery':
-    case 'exists':
-      return;
-    case 'unary':
-    case 'cast':
-    case 'field':
-    case 'in-subquery':
-      return walkExpr(e.arg, visit);
-    case 'binary':
-      walkExpr(e.left, visit);
-      return walkExpr(e.right, visit);
-    default:
-      for (const c of childExprs(e)) walkExpr(c, visit);
+/**
+ * Depth-first pre-order walk; `visit` returning false skips that node's children. Iterative, so
+ * long operator chains (a + b + ... or 10,000 ANDs) cannot exhaust the call stack.
+ */
+export function walkExpr(root: Expr, visit: (node: Expr) => boolean | void): void {
+  const stack: Expr[] = [root];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    if (visit(e) === false) continue;
+    switch (e.kind) {
+      case 'column':
+      case 'star':
+      case 'literal':
+      case 'typed-literal':
+      case 'param':
+      case 'subquery':
+      case 'exists':
+        break;
+      case 'binary':
+        stack.push(e.right, e.left);
+        break;
+      default: {
+        const children = childExprs(e);
+        for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+      }
+    }
   }
+}
+
+/** The operands of a chain of one operator (`a AND b AND c`, parenthesized parts included), in order. */
+export function chainOperands(root: Expr, op: string): Expr[] {
+  const out: Expr[] = [];
+  const stack: Expr[] = [root];
+  while (stack.length > 0) {
+    const e = stack.pop()!;
+    if (e.kind === 'binary' && e.op === op) stack.push(e.right, e.left);
+    else out.push(e);
+  }
+  return out;
 }
 
 /** The first node (pre-order) that satisfies the test. */
