@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { analyzeUncached } from '../src/sql/analyze.js';
-import { enumerateUncached } from '../src/sql/enumerate.js';
+import { analyze, analyzeUncached } from '../src/sql/analyze.js';
+import { enumerateRelationSets, enumerateUncached } from '../src/sql/enumerate.js';
 import { subquerySql } from '../src/sql/subquery.js';
 import { median, quantile, type BenchContext } from './harness.js';
 
@@ -53,6 +53,18 @@ export default async function (ctx: BenchContext): Promise<void> {
     }
   }
 
+  // Side by side: the cached path callers normally take (analyze() hit + memoized enumeration).
+  const cachedSamples = queries.map(() => [] as number[]);
+  for (const q of queries) enumerateRelationSets(analyze(q));
+  for (let round = 0; round < rounds; round++) {
+    for (let q = 0; q < queries.length; q++) {
+      const t0 = now();
+      enumerateRelationSets(analyze(queries[q]!));
+      cachedSamples[q]!.push(now() - t0);
+    }
+  }
+  const cached = cachedSamples.map((s) => median(s));
+
   const perQuery = samples.map((stage) => stage.map((s) => median(s)));
   const [parse, enumerate, subquery, total] = perQuery as [number[], number[], number[], number[]];
   const sets = setsPerQuery.reduce((a, b) => a + b, 0);
@@ -63,5 +75,7 @@ export default async function (ctx: BenchContext): Promise<void> {
   ctx.figure('sql_parse_us_per_query', median(parse), 'us', 'lex + parse + query graph');
   ctx.figure('sql_enumerate_us_per_query', median(enumerate), 'us');
   ctx.figure('sql_subquery_sql_us_per_query', median(subquery), 'us', 'all relation sets of the query');
+  ctx.figure('sql_analyze_cached_us_per_query', median(cached), 'us', 'analyze() cache hit + memoized enumeration (no SQL rendering)');
+  ctx.figure('sql_uncached_over_cached', median(total) / median(cached), 'x');
   ctx.figure('sql_subquery_sql_us_per_set', median(subquery.map((us, q) => us / setsPerQuery[q]!)), 'us');
 }

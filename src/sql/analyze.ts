@@ -59,7 +59,8 @@ export function analyzeUncached(sql: string, options: AnalyzeOptions = {}): Quer
   }
 }
 
-const CAPACITY = 512;
+/** Graphs kept (a workload of ~1000 queries fits; each memoized relation set costs about 1 KB). */
+const CAPACITY = 1024;
 
 /** A least-recently-used map (Map keeps insertion order; a hit re-inserts). */
 class Lru<V> {
