@@ -5,7 +5,7 @@
 import type { ColumnKind } from '../engine/types.js';
 import type { ColumnExpr, Expr, FromItem, JoinExpr, SelectCore, SelectStatement } from './ast.js';
 import { deriveFromEquivalences } from './equivalence.js';
-import type { ColumnRef, FromNode, JoinEdge, OutputItem, Predicate, QueryGraph, QueryOutput, Relation, Unsupported, UnsupportedConstruct } from './graph.js';
+import type { ColumnRef, FromNode, JoinEdge, OutputItem, QueryGraph, QueryOutput, Relation, UnsupportedConstruct } from './graph.js';
 import { AGGREGATES } from './keywords.js';
 import type { Dialect } from './lexer.js';
 import { evaluateConstant } from './literals.js';
@@ -16,11 +16,6 @@ import { chainOperands, childExprs, findExpr, isSubqueryNode, walkExpr } from '.
 
 /** A column name resolved, or why it could not be. */
 type Resolution = { ok: true; ref: ColumnRef } | { ok: false; construct: UnsupportedConstruct; reason: string };
-
-/** A condition from WHERE or from an inner join's ON clause. */
-interface Conjunct {
-  expr: Expr;
-}
 
 export function buildGraph(sql: string, stmt: SelectStatement, dialect: Dialect, schema: ResolvedSchema | undefined): QueryGraph {
   return new GraphBuilder(sql, dialect, schema).build(stmt);
@@ -83,7 +78,8 @@ class GraphBuilder implements PredicateContext {
   private readonly cteNames = new Set<string>();
   /** Columns merged by JOIN ... USING at the top level: name -> the column it stands for. */
   private readonly merged = new Map<string, ColumnRef | 'ambiguous'>();
-  private readonly conjuncts: Conjunct[] = [];
+  /** The conditions of WHERE and of inner joins' ON clauses, split at AND. */
+  private readonly conjuncts: Expr[] = [];
 
   constructor(
     readonly sql: string,
@@ -270,7 +266,7 @@ class GraphBuilder implements PredicateContext {
   // ---------------------------------------------------------------- conditions
 
   private collectConjuncts(e: Expr): void {
-    for (const expr of chainOperands(e, 'and')) this.conjuncts.push({ expr });
+    for (const expr of chainOperands(e, 'and')) this.conjuncts.push(expr);
   }
 
   kindOf(ref: ColumnRef): ColumnKind | undefined {
@@ -327,8 +323,7 @@ class GraphBuilder implements PredicateContext {
     return undefined;
   }
 
-  private conjunct(c: Conjunct): void {
-    const e = c.expr;
+  private conjunct(e: Expr): void {
     const columns: ColumnExpr[] = [];
     const nested = this.scan(e, columns);
     if (nested) return this.reportNested(nested);
@@ -466,5 +461,3 @@ class GraphBuilder implements PredicateContext {
     }
   }
 }
-
-export type { Predicate };

@@ -1,4 +1,4 @@
-import type { Expr, OrderItem, SelectStatement, WindowSpec } from './ast.js';
+import type { Expr, OrderItem, WindowSpec } from './ast.js';
 
 function orderExprs(items: OrderItem[]): Expr[] {
   return items.map((o) => o.expr);
@@ -110,5 +110,3 @@ export function findExpr(e: Expr, test: (node: Expr) => boolean): Expr | undefin
 export function isSubqueryNode(e: Expr): boolean {
   return e.kind === 'subquery' || e.kind === 'exists' || e.kind === 'in-subquery' || (e.kind === 'array' && e.query !== undefined);
 }
-
-export type { SelectStatement };
