@@ -3,89 +3,33 @@
  * SQL counts what the query joins, join-order SQL returns the query's result in the order given,
  * and quoting/escaping holds for awkward names and constants.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import pg from 'pg';
 import type { JoinTree } from '../src/engine/types.js';
 import { analyze, enumerateRelationSets, joinOrderSql, subquerySql, type QueryGraph } from '../src/sql/index.js';
+import { startTestServer, type TestServer } from './helpers/postgres.js';
+import { loadSharedDump } from './helpers/load-dump.js';
+import { SHARED_DATASETS as datasets } from './helpers/paths.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const datasets = path.resolve(repoRoot, '..', 'shared', 'datasets');
+let server: TestServer | undefined;
 
-interface Cluster {
-  dir: string;
-  socket: string;
-  port: number;
-  bin: string;
-}
+const DATABASE = { stats: 'stats_tiny', imdb: 'imdb_tiny' } as const;
 
-let cluster: Cluster | undefined;
-
-function asPostgres(cmd: string, args: string[]): void {
-  if (process.getuid?.() === 0) execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { stdio: 'pipe' });
-  else execFileSync(cmd, args, { stdio: 'pipe' });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function client(database: string): pg.Client {
-  return new pg.Client({ host: cluster!.socket, port: cluster!.port, user: 'postgres', database });
-}
-
-function loadDump(database: string, file: string): void {
-  execFileSync(path.join(cluster!.bin, 'psql'), ['-h', cluster!.socket, '-p', String(cluster!.port), '-U', 'postgres', '-d', 'postgres', '-q', '-c', `CREATE DATABASE ${database}`], { stdio: 'pipe' });
-  execFileSync(path.join(cluster!.bin, 'psql'), ['-h', cluster!.socket, '-p', String(cluster!.port), '-U', 'postgres', '-d', database, '-q', '-v', 'ON_ERROR_STOP=1', '-f', file], { stdio: 'pipe' });
+function client(database: 'stats' | 'imdb' | 'postgres'): pg.Client {
+  const name = database === 'postgres' ? 'postgres' : DATABASE[database];
+  return new pg.Client(server!.target.clientConfig(name));
 }
 
 test.before(async () => {
-  const bin = execFileSync('pg_config', ['--bindir'], { encoding: 'utf8' }).trim();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pilotscope-sql-pg-'));
-  const socket = path.join(dir, 'sock');
-  fs.mkdirSync(socket);
-  if (process.getuid?.() === 0) {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }));
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }));
-    fs.chownSync(dir, uid, gid);
-    fs.chownSync(socket, uid, gid);
-  }
-  const port = await freePort();
-  cluster = { dir, socket, port, bin };
-  asPostgres(path.join(bin, 'initdb'), ['-D', path.join(dir, 'data'), '-A', 'trust', '-U', 'postgres', '--no-sync']);
-  asPostgres(path.join(bin, 'pg_ctl'), [
-    '-D',
-    path.join(dir, 'data'),
-    '-o',
-    `-p ${port} -k ${socket} -c listen_addresses='' -c fsync=off -c shared_buffers=64MB`,
-    '-l',
-    path.join(dir, 'server.log'),
-    '-w',
-    'start',
-  ]);
-  loadDump('stats', path.join(datasets, 'stats_tiny', 'data.sql'));
-  loadDump('imdb', path.join(datasets, 'imdb_tiny', 'data.sql'));
+  server = await startTestServer();
+  await loadSharedDump(server, 'stats_tiny');
+  await loadSharedDump(server, 'imdb_tiny');
 });
 
-test.after.always(() => {
-  if (!cluster) return;
-  try {
-    asPostgres(path.join(cluster.bin, 'pg_ctl'), ['-D', path.join(cluster.dir, 'data'), '-m', 'fast', '-w', 'stop']);
-  } finally {
-    fs.rmSync(cluster.dir, { recursive: true, force: true });
-  }
+test.after.always(async () => {
+  await server?.stop();
 });
 
 function queries(name: string): string[] {
