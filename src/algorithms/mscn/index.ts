@@ -1,0 +1,44 @@
+/**
+ * The MSCN preset: learned cardinality estimation (Kipf et al.'s multi-set convolutional
+ * network) pushed into PostgreSQL's planner for every relation set of every query.
+ */
+import type { Algorithm, ParamSpec } from '../types.js';
+import { requirePlannerCardinalities } from '../common/engine-checks.js';
+import { LEARNED_PARAMS, ParamReader, readLearnedSettings } from '../common/settings.js';
+import { MscnRun } from './run.js';
+
+export const MSCN_PARAMS: readonly ParamSpec[] = [
+  ...LEARNED_PARAMS,
+  { name: 'batch_size', type: 'integer', default: 256, min: 1, max: 65536, description: 'Relation sets per training batch (upstream: 2048 queries, one set each).' },
+  { name: 'hidden_size', type: 'integer', default: 256, min: 4, max: 4096, description: 'Width of the hidden layers (upstream: 256).' },
+  { name: 'validation_fraction', type: 'number', default: 0.1, min: 0, max: 0.5, description: 'Share of relation sets held out to pick the best epoch.' },
+  { name: 'patience', type: 'integer', default: 10, min: 0, description: 'Stop after this many epochs without validation improvement (0 = never).' },
+  {
+    name: 'quality_max_counts',
+    type: 'integer',
+    default: 20000,
+    min: 0,
+    description: 'At most this many count(*) statements to find true cardinalities for the quality report (known ones are reused).',
+  },
+];
+
+export const mscn: Algorithm = {
+  name: 'mscn',
+  description: 'Learned cardinality estimation (MSCN): estimates every relation set of a query and pushes them into the planner.',
+  params: MSCN_PARAMS,
+  engines: ['postgresql'],
+  async create(params, ctx) {
+    requirePlannerCardinalities(ctx.engine, 'MSCN');
+    const reader = new ParamReader(params, 'mscn');
+    const run = new MscnRun(ctx, {
+      settings: readLearnedSettings(reader, ctx),
+      params,
+      batchSize: reader.number('batch_size'),
+      hidden: reader.number('hidden_size'),
+      validationFraction: reader.number('validation_fraction'),
+      patience: reader.number('patience'),
+      qualityMaxCounts: reader.number('quality_max_counts'),
+    });
+    return run.algorithmRun();
+  },
+};
