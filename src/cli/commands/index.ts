@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { datasetCommands } from './dataset.js';
 import { dbCommands } from './db.js';
+import { extractQueriesCommands } from './extract-queries.js';
 
-export const COMMANDS: readonly Command[] = [...dbCommands, ...datasetCommands];
+export const COMMANDS: readonly Command[] = [...dbCommands, ...datasetCommands, ...extractQueriesCommands];
