@@ -179,30 +179,60 @@ export function syntheticTables(model: SyntheticModel): TableGenerator[] {
   ];
 }
 
-/** Rows as COPY text (tab-separated, \N for NULL), in chunks of about 64 KiB, pulled on demand. */
+const CHUNK_BYTES = 1 << 16;
+const TAB = 9;
+const NEWLINE = 10;
+const MINUS = 45;
+
+/**
+ * Rows as COPY text (tab-separated, \N for NULL), encoded straight into 64 KiB buffers (no
+ * intermediate strings), produced only when the consumer asks for more (backpressure).
+ */
 export function copyTextStream(rows: Iterable<Row>): Readable {
   const iterator = rows[Symbol.iterator]();
   return new Readable({
-    highWaterMark: 1 << 16,
-    read(size) {
-      let chunk = '';
-      while (chunk.length < size) {
+    highWaterMark: CHUNK_BYTES,
+    read() {
+      const buf = Buffer.allocUnsafe(CHUNK_BYTES);
+      let at = 0;
+      while (at < CHUNK_BYTES - 256) {
         const next = iterator.next();
         if (next.done) {
-          if (chunk) this.push(chunk);
+          if (at > 0) this.push(buf.subarray(0, at));
           this.push(null);
           return;
         }
         const row = next.value;
         for (let c = 0; c < row.length; c++) {
-          const v = row[c];
-          chunk += (c ? '\t' : '') + (v === null ? '\\N' : v);
+          if (c) buf[at++] = TAB;
+          at = writeValue(buf, at, row[c]!);
         }
-        chunk += '\n';
+        buf[at++] = NEWLINE;
       }
-      this.push(chunk);
+      this.push(buf.subarray(0, at));
     },
   });
+}
+
+function writeValue(buf: Buffer, at: number, value: number | null): number {
+  if (value === null) {
+    buf[at] = 92; // backslash
+    buf[at + 1] = 78; // N
+    return at + 2;
+  }
+  if (!Number.isInteger(value) || Math.abs(value) > 2 ** 31) return at + buf.write(String(value), at, 'latin1');
+  let v = value;
+  if (v < 0) {
+    buf[at++] = MINUS;
+    v = -v;
+  }
+  let digits = 1;
+  for (let p = 10; p <= v; p *= 10) digits++;
+  for (let i = at + digits - 1; i >= at; i--) {
+    buf[i] = 48 + (v % 10);
+    v = Math.floor(v / 10);
+  }
+  return at + digits;
 }
 
 export { DAY, TIME_END, TIME_START };
