@@ -12,11 +12,53 @@ import { EmbeddedPostgres } from '../adapters/postgres/cluster.js';
 import { connect, resolveServer } from '../adapters/postgres/connection.js';
 import { PostgresDatasetLoader } from '../adapters/postgres/loader.js';
 import { syntheticDataset } from '../src/datasets/synthetic/index.js';
+import { extractQueries } from '../src/datasets/logs/extract.js';
 import type { Dataset } from '../src/datasets/types.js';
 import { median, quantile, type BenchContext } from './harness.js';
 
 const RUNS = 3;
+const LOG_MESSAGES = 1_000_000;
 const QUERY_TIMEOUT_MS = 60_000;
+
+/**
+ * extract-queries on a large stderr log (the generated training queries, executed over and over
+ * with bind parameters and multi-line text): lines per second and peak memory.
+ */
+async function benchExtraction(ctx: BenchContext, home: string, queries: string[]): Promise<void> {
+  const log = path.join(home, 'big.log');
+  const out = fs.createWriteStream(log);
+  let lines = 0;
+  for (let i = 0; i < LOG_MESSAGES; i++) {
+    const q = queries[i % queries.length]!;
+    const ts = `2026-01-01 00:00:${String(i % 60).padStart(2, '0')}.${String(i % 1000).padStart(3, '0')} UTC [${1000 + (i % 50)}] app@shop `;
+    let text: string;
+    if (i % 3 === 0) {
+      text = `${ts}LOG:  statement: ${q.replace(' WHERE ', '\n\tWHERE ')};\n`;
+      lines += 2;
+    } else if (i % 3 === 1) {
+      text = `${ts}LOG:  execute <unnamed>: ${q.replace(/(>=|<=) (-?\d+)/, '$1 $$1')}\n${ts}DETAIL:  parameters: $1 = '${i % 97}'\n`;
+      lines += 2;
+    } else {
+      text = `${ts}LOG:  duration: 0.${i % 1000} ms\n`;
+      lines += 1;
+    }
+    if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((r) => out.end(() => r()));
+  const bytes = fs.statSync(log).size;
+  const rssBefore = process.memoryUsage().rss;
+  let peak = rssBefore;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const started = performance.now();
+  const summary = await extractQueries({ input: log, output: path.join(home, 'extracted') });
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  ctx.figure('extract_lines_per_s', lines / seconds, 'lines/s', `${(bytes / 2 ** 20).toFixed(0)} MiB stderr log`);
+  ctx.figure('extract_mib_per_s', bytes / 2 ** 20 / seconds, 'MiB/s');
+  ctx.figure('extract_peak_rss_growth_mib', (peak - rssBefore) / 2 ** 20, 'MiB');
+  ctx.note(`extracted ${summary.distinctStatements} distinct statements in ${summary.templates} templates from ${lines} lines (${(bytes / 2 ** 20).toFixed(0)} MiB) in ${seconds.toFixed(1)} s`);
+  fs.rmSync(log, { force: true });
+}
 
 function totalRows(dataset: Dataset): number {
   return dataset.data.kind === 'generated' ? dataset.data.tables.reduce((sum, t) => sum + t.data.rowCount, 0) : 0;
@@ -96,6 +138,8 @@ export default async function (ctx: BenchContext): Promise<void> {
     ctx.figure('synthetic_query_share_over_10ms', times.filter((t) => t >= 10).length / times.length, 'fraction');
     ctx.figure('synthetic_query_share_empty', empty / qerrors.length, 'fraction');
     ctx.note(`${test.length} test queries: ${qerrors.length} measured, ${timeouts} over the ${QUERY_TIMEOUT_MS / 1000} s timeout (left out), ${empty} empty`);
+
+    await benchExtraction(ctx, home, [...(await dataset.workload()).train]);
   } finally {
     await new EmbeddedPostgres(home).stop();
     fs.rmSync(home, { recursive: true, force: true });

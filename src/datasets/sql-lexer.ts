@@ -22,23 +22,31 @@ export interface Token {
   text: string;
 }
 
-const OPERATOR_CHARS = new Set('+-*/<>=~!@#%^&|`?');
-const PUNCT_CHARS = new Set('(),;[].:');
+const OPERATOR_CHARS = new Set('+-*/<>=~!@#%^&|`?'.split('').map((c) => c.charCodeAt(0)));
+const PUNCT_CHARS = new Set('(),;[].:'.split('').map((c) => c.charCodeAt(0)));
+
+function isIdentStartCode(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || c > 127;
+}
+
+function isIdentCode(c: number): boolean {
+  return isIdentStartCode(c) || (c >= 48 && c <= 57) || c === 36;
+}
 
 function isIdentStart(c: string): boolean {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c > '\x7f';
+  return c !== '' && isIdentStartCode(c.charCodeAt(0));
 }
 
 function isIdentChar(c: string): boolean {
-  return isIdentStart(c) || (c >= '0' && c <= '9') || c === '$';
+  return isIdentCode(c.charCodeAt(0));
 }
 
 function isDigit(c: string | undefined): boolean {
   return c !== undefined && c >= '0' && c <= '9';
 }
 
-function isSpace(c: string): boolean {
-  return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v';
+function isSpaceCode(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 /** End index (exclusive) of a quoted run opened at `start` by `quote`; doubled quotes escape. */
@@ -91,12 +99,19 @@ function endOfBlockComment(sql: string, start: number): number {
 
 /** Length of the token starting at `i`, and its kind. */
 function scanToken(sql: string, i: number): { kind: TokenKind; end: number } {
+  const code = sql.charCodeAt(i);
+  if (isSpaceCode(code)) {
+    let j = i + 1;
+    while (j < sql.length && isSpaceCode(sql.charCodeAt(j))) j++;
+    return { kind: 'space', end: j };
+  }
   const c = sql[i]!;
   const next = sql[i + 1];
-  if (isSpace(c)) {
+  // Plain words (the common case) unless they prefix a string literal: E'', B'', X'', N'', U&''.
+  if (isIdentStartCode(code) && next !== "'" && next !== '&') {
     let j = i + 1;
-    while (j < sql.length && isSpace(sql[j]!)) j++;
-    return { kind: 'space', end: j };
+    while (j < sql.length && isIdentCode(sql.charCodeAt(j))) j++;
+    return { kind: 'word', end: j };
   }
   if (c === '-' && next === '-') {
     const nl = sql.indexOf('\n', i);
@@ -126,20 +141,20 @@ function scanToken(sql: string, i: number): { kind: TokenKind; end: number } {
     }
     return { kind: 'operator', end: i + 1 };
   }
-  if (isIdentStart(c)) {
+  if (isIdentStartCode(code)) {
     let j = i + 1;
-    while (j < sql.length && isIdentChar(sql[j]!)) j++;
+    while (j < sql.length && isIdentCode(sql.charCodeAt(j))) j++;
     return { kind: 'word', end: j };
   }
   if (isDigit(c) || (c === '.' && isDigit(next))) return { kind: 'number', end: endOfNumber(sql, i) };
-  if (PUNCT_CHARS.has(c)) {
+  if (PUNCT_CHARS.has(code)) {
     if (c === ':' && next === ':') return { kind: 'operator', end: i + 2 };
     return { kind: 'punct', end: i + 1 };
   }
-  if (OPERATOR_CHARS.has(c)) {
+  if (OPERATOR_CHARS.has(code)) {
     let j = i + 1;
     // An operator ends where a comment starts (`a+-- x` is `a +` then a comment).
-    while (j < sql.length && OPERATOR_CHARS.has(sql[j]!) && !(sql[j] === '-' && sql[j + 1] === '-') && !(sql[j] === '/' && sql[j + 1] === '*')) j++;
+    while (j < sql.length && OPERATOR_CHARS.has(sql.charCodeAt(j)) && !(sql[j] === '-' && sql[j + 1] === '-') && !(sql[j] === '/' && sql[j + 1] === '*')) j++;
     return { kind: 'operator', end: j };
   }
   return { kind: 'operator', end: i + 1 };
@@ -147,6 +162,9 @@ function scanToken(sql: string, i: number): { kind: TokenKind; end: number } {
 
 function endOfNumber(sql: string, i: number): number {
   let j = i;
+  while (isDigit(sql[j])) j++;
+  if (j > i && sql[j] !== '.' && sql[j] !== 'e' && sql[j] !== 'E' && sql[j] !== '_' && !(sql[i] === '0' && j === i + 1)) return j;
+  j = i;
   if (sql[j] === '0' && /[xXoObB]/.test(sql[j + 1] ?? '') && /[0-9a-fA-F_]/.test(sql[j + 2] ?? '')) {
     j += 2;
     while (j < sql.length && /[0-9a-fA-F_]/.test(sql[j]!)) j++;

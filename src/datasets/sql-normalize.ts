@@ -8,7 +8,29 @@ import { isTrivia, tokenize, type Token } from './sql-lexer.js';
 
 /** Comments removed, whitespace runs outside literals collapsed to one space, trailing `;` dropped. */
 export function normalizeStatement(sql: string): string {
-  return joinSignificant(tokenize(sql), (t) => t.text).replace(/(\s*;)+$/, '');
+  return normalizeTokens(tokenize(sql));
+}
+
+export function normalizeTokens(tokens: readonly Token[]): string {
+  let end = tokens.length;
+  while (end > 0 && (isTrivia(tokens[end - 1]!) || tokens[end - 1]!.text === ';')) end--;
+  return joinSignificant(end === tokens.length ? tokens : tokens.slice(0, end), (t) => t.text);
+}
+
+/** Splits a token list into statements at `;` (literals and comments are single tokens, so never split). */
+export function splitTokens(tokens: readonly Token[]): Token[][] {
+  const statements: Token[][] = [];
+  let current: Token[] = [];
+  for (const t of tokens) {
+    if (t.kind === 'punct' && t.text === ';') {
+      if (current.some((x) => !isTrivia(x))) statements.push(current);
+      current = [];
+    } else {
+      current.push(t);
+    }
+  }
+  if (current.some((x) => !isTrivia(x))) statements.push(current);
+  return statements;
 }
 
 /** Joins the significant tokens, one space where the original had whitespace or a comment. */
@@ -121,7 +143,11 @@ const VERBS = new Set(['select', 'insert', 'update', 'delete', 'merge', 'values'
  * table); the first word otherwise ('' for none).
  */
 export function mainVerb(sql: string): string {
-  const tokens = tokenize(sql).filter((t) => !isTrivia(t));
+  return mainVerbOfTokens(tokenize(sql));
+}
+
+export function mainVerbOfTokens(all: readonly Token[]): string {
+  const tokens = all.filter((t) => !isTrivia(t));
   let i = 0;
   while (tokens[i]?.text === '(') i++;
   const first = tokens[i]?.kind === 'word' ? tokens[i]!.text.toLowerCase() : '';
@@ -160,8 +186,12 @@ function selectsInto(tokens: readonly Token[], selectIndex: number): boolean {
 
 /** Unquoted words and quoted identifiers of the statement, lower-cased (quoted ones as written). */
 export function identifiers(sql: string): string[] {
+  return identifiersOf(tokenize(sql));
+}
+
+export function identifiersOf(tokens: readonly Token[]): string[] {
   const names: string[] = [];
-  for (const t of tokenize(sql)) {
+  for (const t of tokens) {
     if (t.kind === 'word') names.push(t.text.toLowerCase());
     else if (t.kind === 'quoted-ident') names.push(t.text.slice(1, -1).replace(/""/g, '"'));
   }

@@ -85,26 +85,27 @@ export async function extractQueries(options: ExtractOptions): Promise<ExtractSu
   };
   let lineCount = 0;
   const source = readLines(openLog(options.input), options.maxLineChars ?? DEFAULT_MAX_LINE_CHARS);
-  const head: LogLine[] = [];
-  for (let i = 0; i < INFERENCE_LINES; i++) {
+  const headBatches: LogLine[][] = [];
+  while (headBatches.reduce((n, b) => n + b.length, 0) < INFERENCE_LINES) {
     const next = await source.next();
     if (next.done) break;
-    head.push(next.value);
+    headBatches.push(next.value);
   }
+  const head = headBatches.flat().slice(0, INFERENCE_LINES);
   const lines = (async function* () {
-    for (const line of head) {
-      lineCount++;
-      yield line;
+    for (const batch of headBatches) {
+      lineCount += batch.length;
+      yield batch;
     }
-    for await (const line of source) {
-      lineCount++;
-      yield line;
+    for await (const batch of source) {
+      lineCount += batch.length;
+      yield batch;
     }
   })();
 
   const format = !options.format || options.format === 'auto' ? detectFormat(options.input, head.find((l) => l.text.trim())?.text) : options.format;
   let logLinePrefix: string | null | undefined;
-  let messages: AsyncGenerator<LogMessage>;
+  let messages: AsyncGenerator<LogMessage[]>;
   if (format === 'stderr') {
     logLinePrefix = options.logLinePrefix ?? inferPrefix(head.map((l) => l.text)) ?? null;
     messages = readStderr(lines, headerParser(logLinePrefix ?? undefined), skip);
@@ -131,7 +132,7 @@ export async function extractQueries(options: ExtractOptions): Promise<ExtractSu
 
   let messageCount = 0;
   let statementsLogged = 0;
-  for await (const message of messages) {
+  for await (const batch of messages) for (const message of batch) {
     messageCount++;
     settle(message.session, message.severity === 'ERROR' || message.severity === 'FATAL' || message.severity === 'PANIC');
     const found = statementFromMessage(message);

@@ -144,118 +144,130 @@ interface OpenMessage extends LogMessage {
 }
 
 /** stderr format: headers with a prefix, tab-indented continuation lines, DETAIL/STATEMENT parts. */
-export async function* readStderr(lines: AsyncIterable<LogLine>, parse: HeaderParser, skip: Skip): AsyncGenerator<LogMessage> {
+export async function* readStderr(batches: AsyncIterable<LogLine[]>, parse: HeaderParser, skip: Skip): AsyncGenerator<LogMessage[]> {
   let open: OpenMessage | undefined;
-  const finish = function* (): Generator<LogMessage> {
+  let out: LogMessage[] = [];
+  const finish = (): void => {
     if (!open) return;
     const done = open;
     open = undefined;
     if (done.broken) return skip(done.broken);
     const { part: _part, broken: _broken, ...message } = done;
-    yield message;
+    out.push(message);
   };
-  for await (const line of lines) {
-    const damage = line.oversized ? 'line longer than the limit' : line.unterminated ? 'truncated at the end of the file' : undefined;
-    if (line.text.startsWith('\t')) {
-      if (!open) {
-        skip(damage ?? 'continuation line without a message');
+  for await (const batch of batches) {
+    if (out.length) {
+      yield out;
+      out = [];
+    }
+    for (const line of batch) {
+      const damage = line.oversized ? 'line longer than the limit' : line.unterminated ? 'truncated at the end of the file' : undefined;
+      if (line.text.startsWith('\t')) {
+        if (!open) {
+          skip(damage ?? 'continuation line without a message');
+          continue;
+        }
+        if (damage) open.broken = damage;
+        const text = line.text.slice(1);
+        if (open.part === 'message') open.message += `\n${text}`;
+        else if (open.part === 'detail') open.detail += `\n${text}`;
+        else if (open.part === 'statement') open.statement += `\n${text}`;
         continue;
       }
-      if (damage) open.broken = damage;
-      const text = line.text.slice(1);
-      if (open.part === 'message') open.message += `\n${text}`;
-      else if (open.part === 'detail') open.detail += `\n${text}`;
-      else if (open.part === 'statement') open.statement += `\n${text}`;
-      continue;
-    }
-    const header = line.text === '' ? undefined : parse(line.text);
-    if (!header) {
-      yield* finish();
-      skip(line.text === '' ? 'empty line' : damage ?? 'unreadable line (no log_line_prefix and severity)');
-      continue;
-    }
-    if (PARTS.has(header.severity)) {
-      if (!open || (header.session && open.session && header.session !== open.session)) {
-        skip(`${header.severity} line without its message`);
+      const header = line.text === '' ? undefined : parse(line.text);
+      if (!header) {
+        finish();
+        skip(line.text === '' ? 'empty line' : damage ?? 'unreadable line (no log_line_prefix and severity)');
         continue;
       }
-      if (damage) open.broken = damage;
-      if (header.severity === 'DETAIL') {
-        open.detail = header.text;
-        open.part = 'detail';
-      } else if (header.severity === 'STATEMENT') {
-        open.statement = header.text;
-        open.part = 'statement';
-      } else {
-        open.part = 'other';
+      if (PARTS.has(header.severity)) {
+        if (!open || (header.session && open.session && header.session !== open.session)) {
+          skip(`${header.severity} line without its message`);
+          continue;
+        }
+        if (damage) open.broken = damage;
+        if (header.severity === 'DETAIL') {
+          open.detail = header.text;
+          open.part = 'detail';
+        } else if (header.severity === 'STATEMENT') {
+          open.statement = header.text;
+          open.part = 'statement';
+        } else {
+          open.part = 'other';
+        }
+        continue;
       }
-      continue;
+      finish();
+      open = { severity: header.severity, message: header.text, session: header.session, line: line.number, part: 'message' };
+      if (header.database !== undefined) open.database = header.database;
+      if (header.user !== undefined) open.user = header.user;
+      if (header.application !== undefined) open.application = header.application;
+      if (damage) open.broken = damage;
     }
-    yield* finish();
-    open = { severity: header.severity, message: header.text, session: header.session, line: line.number, part: 'message' };
-    if (header.database !== undefined) open.database = header.database;
-    if (header.user !== undefined) open.user = header.user;
-    if (header.application !== undefined) open.application = header.application;
-    if (damage) open.broken = damage;
   }
-  yield* finish();
+  finish();
+  if (out.length) yield out;
 }
 
 const CSV_RECORD_START = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)? [^,]*,(?:"(?:[^"]|"")*")?,(?:"(?:[^"]|"")*")?,\d+,/;
 const MAX_CSV_RECORD_CHARS = 64 * 1024 * 1024;
 
 /** csvlog: one record per message; quoted fields may span lines. */
-export async function* readCsvlog(lines: AsyncIterable<LogLine>, skip: Skip): AsyncGenerator<LogMessage> {
+export async function* readCsvlog(batches: AsyncIterable<LogLine[]>, skip: Skip): AsyncGenerator<LogMessage[]> {
   let record = '';
   let quotes = 0;
   let firstLine = 0;
   let damaged: string | undefined;
-  for await (const line of lines) {
-    if (record && CSV_RECORD_START.test(line.text)) {
-      // A new record starts while the previous one is still open: that one was cut off.
-      skip('unreadable csvlog record');
-      record = '';
-      quotes = 0;
-      damaged = undefined;
-    }
-    if (!record) {
-      if (line.text === '') {
-        skip('empty line');
+  for await (const batch of batches) {
+    const out: LogMessage[] = [];
+    for (const line of batch) {
+      if (record && CSV_RECORD_START.test(line.text)) {
+        // A new record starts while the previous one is still open: that one was cut off.
+        skip('unreadable csvlog record');
+        record = '';
+        quotes = 0;
+        damaged = undefined;
+      }
+      if (!record) {
+        if (line.text === '') {
+          skip('empty line');
+          continue;
+        }
+        firstLine = line.number;
+      }
+      record = record ? `${record}\n${line.text}` : line.text;
+      for (const c of line.text) if (c === '"') quotes++;
+      if (line.oversized) damaged = 'line longer than the limit';
+      if (line.unterminated) damaged = 'truncated at the end of the file';
+      if (record.length > MAX_CSV_RECORD_CHARS) {
+        skip('csvlog record longer than the limit');
+        record = '';
+        quotes = 0;
+        damaged = undefined;
         continue;
       }
-      firstLine = line.number;
-    }
-    record = record ? `${record}\n${line.text}` : line.text;
-    for (const c of line.text) if (c === '"') quotes++;
-    if (line.oversized) damaged = 'line longer than the limit';
-    if (line.unterminated) damaged = 'truncated at the end of the file';
-    if (record.length > MAX_CSV_RECORD_CHARS) {
-      skip('csvlog record longer than the limit');
+      if (quotes % 2 === 1) continue;
+      const fields = parseCsvRecord(record);
       record = '';
       quotes = 0;
-      damaged = undefined;
-      continue;
+      if (damaged) {
+        skip(damaged);
+        damaged = undefined;
+        continue;
+      }
+      if (!fields || fields.length < 23) {
+        skip('unreadable csvlog record');
+        continue;
+      }
+      const message: LogMessage = { severity: fields[11]!, message: fields[13]!, session: fields[5] || fields[3]!, line: firstLine };
+      if (fields[14]) message.detail = fields[14];
+      if (fields[19]) message.statement = fields[19];
+      if (fields[2]) message.database = fields[2];
+      if (fields[1]) message.user = fields[1];
+      if (fields[22]) message.application = fields[22];
+      out.push(message);
     }
-    if (quotes % 2 === 1) continue;
-    const fields = parseCsvRecord(record);
-    record = '';
-    quotes = 0;
-    if (damaged) {
-      skip(damaged);
-      damaged = undefined;
-      continue;
-    }
-    if (!fields || fields.length < 23) {
-      skip('unreadable csvlog record');
-      continue;
-    }
-    const message: LogMessage = { severity: fields[11]!, message: fields[13]!, session: fields[5] || fields[3]!, line: firstLine };
-    if (fields[14]) message.detail = fields[14];
-    if (fields[19]) message.statement = fields[19];
-    if (fields[2]) message.database = fields[2];
-    if (fields[1]) message.user = fields[1];
-    if (fields[22]) message.application = fields[22];
-    yield message;
+    if (out.length) yield out;
   }
   if (record) skip(damaged ?? 'truncated at the end of the file');
 }
@@ -268,7 +280,7 @@ export function parseCsvRecord(record: string): string[] | undefined {
     if (record[i] === '"') {
       let value = '';
       i++;
-      for (;;) {
+      for (; ;) {
         const q = record.indexOf('"', i);
         if (q === -1) return undefined;
         value += record.slice(i, q);
@@ -296,42 +308,46 @@ export function parseCsvRecord(record: string): string[] | undefined {
 }
 
 /** jsonlog: one JSON object per line. */
-export async function* readJsonlog(lines: AsyncIterable<LogLine>, skip: Skip): AsyncGenerator<LogMessage> {
-  for await (const line of lines) {
-    if (line.text.trim() === '') {
-      skip('empty line');
-      continue;
+export async function* readJsonlog(batches: AsyncIterable<LogLine[]>, skip: Skip): AsyncGenerator<LogMessage[]> {
+  for await (const batch of batches) {
+    const out: LogMessage[] = [];
+    for (const line of batch) {
+      if (line.text.trim() === '') {
+        skip('empty line');
+        continue;
+      }
+      if (line.oversized || line.unterminated) {
+        skip(line.oversized ? 'line longer than the limit' : 'truncated at the end of the file');
+        continue;
+      }
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line.text) as Record<string, unknown>;
+      } catch {
+        skip('unreadable jsonlog line');
+        continue;
+      }
+      if (typeof entry !== 'object' || entry === null || typeof entry.error_severity !== 'string' || typeof entry.message !== 'string') {
+        skip('unreadable jsonlog line');
+        continue;
+      }
+      const str = (k: string) => (typeof entry[k] === 'string' ? (entry[k] as string) : undefined);
+      const message: LogMessage = {
+        severity: entry.error_severity,
+        message: entry.message,
+        session: str('session_id') ?? String(entry.pid ?? ''),
+        line: line.number,
+      };
+      const detail = str('detail');
+      const statement = str('statement');
+      if (detail !== undefined) message.detail = detail;
+      if (statement !== undefined) message.statement = statement;
+      if (str('dbname')) message.database = str('dbname')!;
+      if (str('user')) message.user = str('user')!;
+      if (str('application_name')) message.application = str('application_name')!;
+      out.push(message);
     }
-    if (line.oversized || line.unterminated) {
-      skip(line.oversized ? 'line longer than the limit' : 'truncated at the end of the file');
-      continue;
-    }
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(line.text) as Record<string, unknown>;
-    } catch {
-      skip('unreadable jsonlog line');
-      continue;
-    }
-    if (typeof entry !== 'object' || entry === null || typeof entry.error_severity !== 'string' || typeof entry.message !== 'string') {
-      skip('unreadable jsonlog line');
-      continue;
-    }
-    const str = (k: string) => (typeof entry[k] === 'string' ? (entry[k] as string) : undefined);
-    const message: LogMessage = {
-      severity: entry.error_severity,
-      message: entry.message,
-      session: str('session_id') ?? String(entry.pid ?? ''),
-      line: line.number,
-    };
-    const detail = str('detail');
-    const statement = str('statement');
-    if (detail !== undefined) message.detail = detail;
-    if (statement !== undefined) message.statement = statement;
-    if (str('dbname')) message.database = str('dbname')!;
-    if (str('user')) message.user = str('user')!;
-    if (str('application_name')) message.application = str('application_name')!;
-    yield message;
+    if (out.length) yield out;
   }
 }
 

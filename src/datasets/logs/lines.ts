@@ -25,7 +25,8 @@ export function openLog(file: string): Readable {
   return file.endsWith('.gz') ? stream.pipe(zlib.createGunzip()) : stream;
 }
 
-export async function* readLines(input: Readable, maxChars = DEFAULT_MAX_LINE_CHARS): AsyncGenerator<LogLine> {
+/** Lines in batches (one per chunk read), which keeps per-line async overhead away. */
+export async function* readLines(input: Readable, maxChars = DEFAULT_MAX_LINE_CHARS): AsyncGenerator<LogLine[]> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let oversized = false;
@@ -39,10 +40,12 @@ export async function* readLines(input: Readable, maxChars = DEFAULT_MAX_LINE_CH
   for await (const chunk of input) {
     let text = pending + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
     let start = 0;
+    const batch: LogLine[] = [];
     for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      yield take(text.slice(start, nl));
+      batch.push(take(text.slice(start, nl)));
       start = nl + 1;
     }
+    if (batch.length) yield batch;
     text = text.slice(start);
     if (text.length > maxChars) {
       // Keep the beginning only; the rest of this line is dropped as it streams by.
@@ -53,5 +56,5 @@ export async function* readLines(input: Readable, maxChars = DEFAULT_MAX_LINE_CH
     }
   }
   pending += decoder.end();
-  if (pending.length > 0) yield take(pending, { unterminated: true });
+  if (pending.length > 0) yield [take(pending, { unterminated: true })];
 }

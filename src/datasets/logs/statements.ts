@@ -4,8 +4,8 @@
  * back from their DETAIL line, and which statements belong in a workload (SELECT and WITH …
  * SELECT on user tables; not catalog or monitoring queries, not pilotscope's own).
  */
-import { splitStatements, tokenize } from '../sql-lexer.js';
-import { comments, identifiers, mainVerb, normalizeStatement } from '../sql-normalize.js';
+import { tokenize, type Token } from '../sql-lexer.js';
+import { identifiersOf, mainVerbOfTokens, normalizeTokens, splitTokens } from '../sql-normalize.js';
 import type { LogMessage } from './formats.js';
 
 export type StatementSource = { sql: string; params?: Map<number, string> } | { skip: string } | undefined;
@@ -92,32 +92,28 @@ export function bindParameters(sql: string, params: Map<number, string>): string
   return out;
 }
 
-function hasParameters(sql: string): boolean {
-  return tokenize(sql).some((t) => t.kind === 'param');
-}
-
 export type Verdict = { keep: string } | { skip: string };
 
 /** Statements of one logged query string (it may hold several), each normalized and judged. */
 export function judgeStatements(source: { sql: string; params?: Map<number, string> }, message: LogMessage): Verdict[] {
   if (message.application?.toLowerCase().startsWith('pilotscope')) return [{ skip: "pilotscope's own statement" }];
-  let sql = source.sql;
-  if (hasParameters(sql)) {
-    const bound = source.params ? bindParameters(sql, source.params) : undefined;
+  let tokens = tokenize(source.sql);
+  if (tokens.some((t) => t.kind === 'param')) {
+    const bound = source.params ? bindParameters(source.sql, source.params) : undefined;
     if (bound === undefined) return [{ skip: 'bind parameters missing' }];
-    sql = bound;
+    tokens = tokenize(bound);
   }
-  return splitStatements(sql).map(judgeOne);
+  return splitTokens(tokens).map(judgeOne);
 }
 
 const CATALOG_SCHEMAS = new Set(['information_schema', 'pg_catalog', 'pg_toast']);
 
-function judgeOne(statement: string): Verdict {
-  if (comments(statement).some((c) => /^\/\*\s*pilotscope\b/i.test(c))) return { skip: "pilotscope's own statement" };
-  const normalized = normalizeStatement(statement);
-  const verb = mainVerb(normalized);
+function judgeOne(tokens: Token[]): Verdict {
+  if (tokens.some((t) => t.kind === 'comment' && /^\/\*\s*pilotscope\b/i.test(t.text))) return { skip: "pilotscope's own statement" };
+  const verb = mainVerbOfTokens(tokens);
   if (verb !== 'select') return { skip: verb === 'select into' ? 'SELECT INTO (writes a table)' : 'not a SELECT' };
-  const names = identifiers(normalized);
+  const normalized = normalizeTokens(tokens);
+  const names = identifiersOf(tokens);
   if (names.some((n) => n.startsWith('pg_') || CATALOG_SCHEMAS.has(n))) return { skip: 'catalog or monitoring query' };
   if (names.some((n) => n.startsWith('pilotscope'))) return { skip: "pilotscope's own statement" };
   if (!names.includes('from')) return { skip: 'no table (e.g. SELECT 1)' };
