@@ -48,6 +48,7 @@ export class PostgresDatasetLoader implements DatasetLoader {
       skipped,
       ...(reason ? { reason } : {}),
       tables,
+      rowsExact: !skipped,
       seconds: (Date.now() - started) / 1000,
       notices,
     });
@@ -65,7 +66,7 @@ export class PostgresDatasetLoader implements DatasetLoader {
       } finally {
         await admin.end();
       }
-      return result(true, `uses the existing database "${dataset.data.database}" as is`, await tableCounts(target, dataset.data.database));
+      return result(true, `uses the existing database "${dataset.data.database}" as is`, await tableEstimates(target, dataset.data.database));
     }
 
     const admin = await connect(target, 'postgres');
@@ -76,7 +77,7 @@ export class PostgresDatasetLoader implements DatasetLoader {
       if (state !== undefined) {
         const marker = parseMarker(state);
         if (marker?.fingerprint === dataset.fingerprint && !options.force) {
-          return result(true, `database "${dataset.database}" already holds ${dataset.name} (loaded ${marker.loadedAt}); use --force to reload`, await tableCounts(target, dataset.database));
+          return result(true, `database "${dataset.database}" already holds ${dataset.name} (loaded ${marker.loadedAt}); use --force to reload`, await tableEstimates(target, dataset.database));
         }
         reason = options.force
           ? 'reloaded because --force was given'
@@ -183,6 +184,22 @@ function parseMarker(comment: string): DatasetMarker | null {
     return typeof marker.fingerprint === 'string' ? marker : null;
   } catch {
     return null;
+  }
+}
+
+/** The planner's row counts (pg_class.reltuples, kept by ANALYZE) of the user tables: no table scans. */
+export async function tableEstimates(target: ServerTarget, database: string): Promise<{ name: string; rows: number }[]> {
+  const client = await connect(target, database);
+  try {
+    const r = await client.query<{ schema: string; name: string; rows: string }>(
+      `SELECT n.nspname AS schema, c.relname AS name, greatest(c.reltuples, 0)::bigint AS rows
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+        ORDER BY n.nspname, c.relname`,
+    );
+    return r.rows.map((x) => ({ name: x.schema === 'public' ? x.name : `${x.schema}.${x.name}`, rows: Number(x.rows) }));
+  } finally {
+    await client.end();
   }
 }
 

@@ -91,8 +91,10 @@ export interface LoadResult {
   skipped: boolean;
   /** Why it was skipped, or what was redone (e.g. an interrupted earlier load). */
   reason?: string;
-  /** Rows per table after the load (user tables of the database). */
+  /** Rows per table (user tables of the database). */
   tables: { name: string; rows: number }[];
+  /** True when `tables` holds exact counts (after a load); false: the planner's estimates (skipped loads, existing databases). */
+  rowsExact: boolean;
   seconds: number;
   notices: string[];
 }

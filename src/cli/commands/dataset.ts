@@ -94,7 +94,7 @@ const load: Command = {
     if (ctx.jsonMode) return ctx.json(result);
     for (const notice of result.notices) ctx.err(`note: ${notice}`);
     const rows = result.tables.reduce((sum, t) => sum + t.rows, 0);
-    if (result.skipped) ctx.out(`Skipped ${name}: ${result.reason}. (${result.tables.length} tables, ${rows} rows)`);
+    if (result.skipped) ctx.out(`Skipped ${name}: ${result.reason}. (${result.tables.length} tables, about ${rows} rows)`);
     else ctx.out(`Loaded ${name} into database "${result.database}" (${engine}): ${result.tables.length} tables, ${rows} rows in ${result.seconds.toFixed(1)} s${result.reason ? ` (${result.reason})` : ''}.`);
   },
 };
