@@ -140,6 +140,7 @@ test.serial('a load killed midway (SIGKILL during COPY) is detected and redone',
 
 test.serial('schema.sql with CSV and Parquet table files loads through COPY, values intact', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pilotscope-ds-tables-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.writeFileSync(
     path.join(dir, 'schema.sql'),
     `-- two tables; the key is checked while copying
@@ -176,11 +177,11 @@ test.serial('schema.sql with CSV and Parquet table files loads through COPY, val
   ]);
   const workload = await (await registry.open('files_demo')).workload();
   t.is(workload.train.length + workload.test.length, 2);
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test.serial('a bad CSV file fails the load with a clear error and leaves no completion marker', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pilotscope-ds-bad-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.writeFileSync(path.join(dir, 'schema.sql'), 'CREATE TABLE t (id integer, v integer);');
   fs.writeFileSync(path.join(dir, 't.csv'), 'id,v\n1,2\n2,not-a-number\n');
   const registry = new DatasetRegistry(home);
@@ -190,11 +191,11 @@ test.serial('a bad CSV file fails the load with a clear error and leaves no comp
   t.true(isPilotScopeError(err, 'DATASET_INVALID'));
   t.regex(err!.message, /not-a-number/);
   t.is(await loader.marker('bad_demo'), null);
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test.serial('a dataset registered with --database uses that existing database as is', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pilotscope-ds-prod-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
   fs.writeFileSync(path.join(dir, 'train.sql'), 'select count(*) from users where reputation > 10;');
   fs.writeFileSync(path.join(dir, 'test.sql'), 'select count(*) from posts;');
   const registry = new DatasetRegistry(home);
@@ -213,7 +214,6 @@ test.serial('a dataset registered with --database uses that existing database as
   const err = await t.throwsAsync(loader.load(await registry.open('prod_missing')));
   t.true(isPilotScopeError(err, 'DATASET_INVALID'));
   t.regex(err!.message, /no_such_db.*does not exist/);
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test.serial('the shared stats_tiny has no test.sql: the workload is a seeded split by template, with a notice', async (t) => {

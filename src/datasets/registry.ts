@@ -128,7 +128,7 @@ export class DatasetRegistry {
     }
     const entry = this.catalogEntry(name);
     if (!entry) {
-      const names = [SYNTHETIC, ...this.catalog.map((e) => e.name), ...Object.keys(this.registered())];
+      const names = [...new Set([SYNTHETIC, ...this.catalog.map((e) => e.name), ...Object.keys(this.registered())])];
       const hint = closest(name, names);
       throw new PilotScopeError(
         'DATASET_NOT_FOUND',
