@@ -116,7 +116,8 @@ export async function extractQueries(options: ExtractOptions): Promise<ExtractSu
   const kept = new Map<string, Kept>();
   const keep = (sql: string, database: string | undefined) => {
     let entry = kept.get(sql);
-    if (!entry) kept.set(sql, (entry = { executions: 0, databases: new Map() }));
+    // A copy: the statement may be a slice of a large read buffer that must not stay alive with it.
+    if (!entry) kept.set(Buffer.from(sql, 'utf8').toString('utf8'), (entry = { executions: 0, databases: new Map() }));
     entry.executions++;
     if (database) entry.databases.set(database, (entry.databases.get(database) ?? 0) + 1);
   };
