@@ -1,13 +1,8 @@
 import test from 'ava';
-import { splitStatements, tokenize } from '../src/datasets/sql-lexer.js';
+import { splitStatements } from '../src/sql/index.js';
 import { identifiers, mainVerb, normalizeStatement, templateOf } from '../src/datasets/sql-normalize.js';
 import { splitByTemplate } from '../src/datasets/split.js';
 import { AliasSampler, Random } from '../src/datasets/random.js';
-
-test('tokens concatenate back to the input', (t) => {
-  const sql = "select E'a\\'b;', $tag$ x; $1 $tag$, \"we;ird\" /* c /* nested; */ */ -- tail;\n from t where a>=-1.5e3 and b = $1;";
-  t.is(tokenize(sql).map((x) => x.text).join(''), sql);
-});
 
 test('splitStatements ignores ; inside literals, quoted identifiers, comments and dollar quotes', (t) => {
   const script = [

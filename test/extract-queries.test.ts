@@ -19,6 +19,7 @@ import { PostgresDatasetLoader } from '../adapters/postgres/loader.js';
 import { extractQueries, type ExtractSummary } from '../src/datasets/logs/extract.js';
 import { parseCsvRecord, prefixPattern } from '../src/datasets/logs/formats.js';
 import { bindParameters, parseParameters } from '../src/datasets/logs/statements.js';
+import { lex } from '../src/datasets/sql-normalize.js';
 import { DatasetRegistry } from '../src/datasets/registry.js';
 import { readStatements } from '../src/datasets/format.js';
 import { isPilotScopeError } from '../src/errors.js';
@@ -313,8 +314,8 @@ test.serial('the CLI writes a dataset that registers against the existing databa
 test('DETAIL parameters parse with quoting, NULLs and newlines, and bind outside literals only', (t) => {
   const params = parseParameters("parameters: $1 = '10', $2 = 'it''s, here', $3 = NULL, $4 = 'two\nlines'")!;
   t.deepEqual([...params.entries()], [[1, "'10'"], [2, "'it''s, here'"], [3, 'NULL'], [4, "'two\nlines'"]]);
-  t.is(bindParameters("select '$1', $1 /* $2 */, $2 from t where c = $3", params), "select '$1', '10' /* $2 */, 'it''s, here' from t where c = NULL");
-  t.is(bindParameters('select $5', params), undefined);
+  t.is(bindParameters(lex("select '$1', $1 /* $2 */, $2 from t where c = $3"), params), "select '$1', '10' /* $2 */, 'it''s, here' from t where c = NULL");
+  t.is(bindParameters(lex('select $5'), params), undefined);
   t.is(parseParameters('no parameters here'), undefined);
 });
 

@@ -15,8 +15,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { PilotScopeError } from '../errors.js';
-import { isTrivia, splitStatements, tokenize } from './sql-lexer.js';
+import { PilotScopeError, isPilotScopeError } from '../errors.js';
+import { splitStatements } from '../sql/statements.js';
+import { lex } from './sql-normalize.js';
 import { DEFAULT_SPLIT_SEED, DEFAULT_TRAIN_RATIO, splitByTemplate } from './split.js';
 import type { Dataset, DatasetData, TableData, Workload } from './types.js';
 
@@ -75,8 +76,8 @@ export function readManifest(dir: string): DatasetManifest | undefined {
 export function createdTables(schemaSql: string): string[] {
   const names: string[] = [];
   for (const statement of splitStatements(schemaSql)) {
-    const words = tokenize(statement).filter((t) => !isTrivia(t));
-    const lower = words.map((t) => (t.kind === 'word' ? t.text.toLowerCase() : t.text));
+    const words = lex(statement).tokens;
+    const lower = words.map((t) => t.value);
     let i = 0;
     if (lower[i] !== 'create') continue;
     i++;
@@ -85,12 +86,12 @@ export function createdTables(schemaSql: string): string[] {
     i++;
     if (lower[i] === 'if' && lower[i + 1] === 'not' && lower[i + 2] === 'exists') i += 3;
     let name = words[i];
-    while (words[i + 1]?.text === '.' && words[i + 2]) {
+    while (words[i + 1]?.value === '.' && words[i + 2]) {
       i += 2;
       name = words[i];
     }
     if (!name) continue;
-    names.push(name.kind === 'quoted-ident' ? name.text.slice(1, -1).replace(/""/g, '"') : name.text.toLowerCase());
+    names.push(name.value);
   }
   return names;
 }
@@ -168,7 +169,12 @@ export async function sha256File(file: string): Promise<string> {
 
 /** Reads a statements file (`;`-separated, lexer-aware). */
 export function readStatements(file: string): string[] {
-  return splitStatements(fs.readFileSync(file, 'utf8'));
+  try {
+    return splitStatements(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    if (!isPilotScopeError(err, 'SQL_PARSE_ERROR')) throw err;
+    throw new PilotScopeError('DATASET_INVALID', `${file} cannot be split into statements: ${err.message}. Fix the SQL there (an unterminated string or comment, usually).`);
+  }
 }
 
 /** train.sql and test.sql of a directory; without test.sql, a seeded split of train.sql by template. */

@@ -4,7 +4,6 @@ export { BUILTIN_CATALOG, type CatalogEntry, type PublishedFile } from './catalo
 export { DatasetRegistry, SYNTHETIC, writeFileAtomic, type DatasetListing, type OpenOptions, type RegisteredDataset } from './registry.js';
 export { directoryDataset, inspectDatasetDir, readWorkloadDir, readStatements, createdTables, checkDatasetName, type DatasetManifest } from './format.js';
 export { splitByTemplate, groupByTemplate, DEFAULT_SPLIT_SEED, DEFAULT_TRAIN_RATIO, type SplitResult } from './split.js';
-export { splitStatements, tokenize } from './sql-lexer.js';
-export { normalizeStatement, templateOf, templateId, mainVerb } from './sql-normalize.js';
+export { normalizeStatement, templateOf, templateId, mainVerb, lex, tryLex, type LexedSql } from './sql-normalize.js';
 export { syntheticDataset, syntheticDatabaseName, generateSyntheticWorkload, checkSyntheticParams, SYNTHETIC_SCHEMA, DEFAULT_SCALE, DEFAULT_SEED, type SyntheticOptions } from './synthetic/index.js';
 export { Random, AliasSampler } from './random.js';

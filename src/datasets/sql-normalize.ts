@@ -1,52 +1,88 @@
 /**
- * Normalizing, classifying and templating SQL statements with the lexer: comments stripped,
- * whitespace collapsed (literals untouched), the statement's main verb found (through WITH and
- * parentheses), and literals replaced by `?` to group statements into query templates.
+ * Normalizing, classifying and templating SQL statements with the SQL lexer (src/sql): comments
+ * stripped, whitespace collapsed (literals untouched), the statement's main verb found (through
+ * WITH and parentheses), and literals replaced by `?` to group statements into query templates.
+ *
+ * Tokens carry offsets into the text; whitespace and comments are the gaps between them.
  */
 import crypto from 'node:crypto';
-import { isTrivia, tokenize, type Token } from './sql-lexer.js';
+import { isPilotScopeError } from '../errors.js';
+import { tokenize, type Token } from '../sql/lexer.js';
+
+/** SQL text with its tokens (end-of-input marker removed). */
+export interface LexedSql {
+  sql: string;
+  tokens: Token[];
+  /** Where this statement's text begins in `sql` (after the previous `;`), for a statement of a script. */
+  from?: number;
+}
+
+/** Lexes SQL; throws PilotScopeError('SQL_PARSE_ERROR') for text the lexer cannot read. */
+export function lex(sql: string): LexedSql {
+  const tokens = tokenize(sql);
+  tokens.pop();
+  return { sql, tokens };
+}
+
+/** Like lex(), but undefined for text the lexer cannot read (an unterminated string in a truncated log line, say). */
+export function tryLex(sql: string): LexedSql | undefined {
+  try {
+    return lex(sql);
+  } catch (err) {
+    if (isPilotScopeError(err, 'SQL_PARSE_ERROR')) return undefined;
+    throw err;
+  }
+}
+
+export function tokenText(lexed: LexedSql, token: Token): string {
+  return lexed.sql.slice(token.start, token.end);
+}
 
 /** Comments removed, whitespace runs outside literals collapsed to one space, trailing `;` dropped. */
 export function normalizeStatement(sql: string): string {
-  return normalizeTokens(tokenize(sql));
+  return normalizeLexed(lex(sql));
 }
 
-export function normalizeTokens(tokens: readonly Token[]): string {
+export function normalizeLexed(lexed: LexedSql): string {
+  const { tokens } = lexed;
   let end = tokens.length;
-  while (end > 0 && (isTrivia(tokens[end - 1]!) || tokens[end - 1]!.text === ';')) end--;
-  return joinSignificant(end === tokens.length ? tokens : tokens.slice(0, end), (t) => t.text);
+  while (end > 0 && isSemicolon(tokens[end - 1]!)) end--;
+  let out = '';
+  for (let i = 0; i < end; i++) {
+    const token = tokens[i]!;
+    if (i > 0 && token.start > tokens[i - 1]!.end) out += ' ';
+    out += tokenText(lexed, token);
+  }
+  return out;
 }
 
-/** Splits a token list into statements at `;` (literals and comments are single tokens, so never split). */
-export function splitTokens(tokens: readonly Token[]): Token[][] {
-  const statements: Token[][] = [];
+/** The statements of lexed text, split at `;` tokens (offsets stay those of the whole text). */
+export function splitLexed(lexed: LexedSql): LexedSql[] {
+  const statements: LexedSql[] = [];
   let current: Token[] = [];
-  for (const t of tokens) {
-    if (t.kind === 'punct' && t.text === ';') {
-      if (current.some((x) => !isTrivia(x))) statements.push(current);
+  let from = lexed.from ?? 0;
+  for (const token of lexed.tokens) {
+    if (isSemicolon(token)) {
+      if (current.length) statements.push({ sql: lexed.sql, tokens: current, from });
       current = [];
+      from = token.end;
     } else {
-      current.push(t);
+      current.push(token);
     }
   }
-  if (current.some((x) => !isTrivia(x))) statements.push(current);
+  if (current.length) statements.push({ sql: lexed.sql, tokens: current, from });
   return statements;
 }
 
-/** Joins the significant tokens, one space where the original had whitespace or a comment. */
-function joinSignificant(tokens: readonly Token[], render: (t: Token, index: number) => string): string {
-  let out = '';
-  let gap = false;
-  tokens.forEach((t, index) => {
-    if (isTrivia(t)) {
-      gap = true;
-      return;
-    }
-    if (gap && out.length > 0) out += ' ';
-    out += render(t, index);
-    gap = false;
-  });
-  return out;
+/** The comments and whitespace of a statement: before its first token and between its tokens. */
+export function gapsOf(lexed: LexedSql): string[] {
+  const gaps: string[] = [];
+  let previousEnd = lexed.from ?? 0;
+  for (const token of lexed.tokens) {
+    if (token.start > previousEnd) gaps.push(lexed.sql.slice(previousEnd, token.start));
+    previousEnd = token.end;
+  }
+  return gaps;
 }
 
 const KEYWORDS_BEFORE_VALUE = new Set([
@@ -54,46 +90,41 @@ const KEYWORDS_BEFORE_VALUE = new Set([
   'limit', 'offset', 'values', 'is', 'return', 'set', 'case', 'any', 'all', 'some', 'array',
 ]);
 
+const LITERAL_KINDS = new Set(['string', 'bits', 'number', 'param']);
+
 /**
  * The statement with every literal (numbers, strings, dollar strings, bind parameters, signed
  * numbers) replaced by `?`, unquoted words lower-cased, and `IN (?, ?, …)` / `ARRAY[?, …]`
  * collapsed, so statements differing only in constants share one template.
  */
 export function templateOf(sql: string): string {
-  const tokens = tokenize(sql).filter((t) => !isTrivia(t) || t.kind === 'space');
-  const out: { text: string; gap: boolean }[] = [];
-  let gap = false;
+  return templateOfLexed(lex(sql));
+}
+
+export function templateOfLexed(lexed: LexedSql): string {
+  const { tokens } = lexed;
+  const out: Array<{ text: string; gap: boolean }> = [];
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (t.kind === 'space') {
-      gap = true;
-      continue;
-    }
+    const token = tokens[i]!;
+    if (isSemicolon(token)) continue;
+    const gap = out.length > 0 && i > 0 && token.start > tokens[i - 1]!.end;
     let text: string;
-    if (t.kind === 'string' || t.kind === 'dollar-string' || t.kind === 'number' || t.kind === 'param') {
+    if (LITERAL_KINDS.has(token.kind)) {
       text = '?';
-    } else if ((t.text === '-' || t.text === '+') && isSignPosition(out) && nextSignificant(tokens, i)?.kind === 'number') {
-      // A sign in front of a number is part of the literal: skip to the number.
-      i = tokens.indexOf(nextSignificant(tokens, i)!, i);
+    } else if (token.kind === 'op' && (token.value === '-' || token.value === '+') && isSignPosition(out) && tokens[i + 1]?.kind === 'number') {
+      i++; // a sign in front of a number is part of the literal
       text = '?';
-    } else if (t.kind === 'word') {
-      text = t.text.toLowerCase();
+    } else if (token.kind === 'word') {
+      text = token.value;
     } else {
-      text = t.text;
+      text = tokenText(lexed, token);
     }
-    if (text === ';') continue;
-    out.push({ text, gap: gap && out.length > 0 });
-    gap = false;
+    out.push({ text, gap });
   }
   return collapseLists(out).map((p, i) => (i > 0 && p.gap ? ' ' : '') + p.text).join('');
 }
 
-function nextSignificant(tokens: readonly Token[], i: number): Token | undefined {
-  for (let j = i + 1; j < tokens.length; j++) if (tokens[j]!.kind !== 'space') return tokens[j];
-  return undefined;
-}
-
-function isSignPosition(out: readonly { text: string }[]): boolean {
+function isSignPosition(out: ReadonlyArray<{ text: string }>): boolean {
   const prev = out[out.length - 1]?.text;
   if (prev === undefined) return true;
   if (prev === '(' || prev === ',' || prev === '[') return true;
@@ -102,8 +133,8 @@ function isSignPosition(out: readonly { text: string }[]): boolean {
 }
 
 /** `( ? , ? , ? )` after IN, and `[ ? , ? ]`, become `(?)` and `[?]`. */
-function collapseLists(parts: { text: string; gap: boolean }[]): { text: string; gap: boolean }[] {
-  const result: { text: string; gap: boolean }[] = [];
+function collapseLists(parts: Array<{ text: string; gap: boolean }>): Array<{ text: string; gap: boolean }> {
+  const result: Array<{ text: string; gap: boolean }> = [];
   for (let i = 0; i < parts.length; i++) {
     const open = parts[i]!.text;
     const close = open === '(' ? ')' : open === '[' ? ']' : undefined;
@@ -143,24 +174,23 @@ const VERBS = new Set(['select', 'insert', 'update', 'delete', 'merge', 'values'
  * table); the first word otherwise ('' for none).
  */
 export function mainVerb(sql: string): string {
-  return mainVerbOfTokens(tokenize(sql));
+  return mainVerbOfLexed(lex(sql));
 }
 
-export function mainVerbOfTokens(all: readonly Token[]): string {
-  const tokens = all.filter((t) => !isTrivia(t));
+export function mainVerbOfLexed(lexed: LexedSql): string {
+  const { tokens } = lexed;
   let i = 0;
-  while (tokens[i]?.text === '(') i++;
-  const first = tokens[i]?.kind === 'word' ? tokens[i]!.text.toLowerCase() : '';
+  while (isPunct(tokens[i], '(')) i++;
+  const first = tokens[i]?.kind === 'word' ? tokens[i]!.value : '';
   if (first === 'select') return selectsInto(tokens, i) ? 'select into' : 'select';
   if (first !== 'with') return first;
   let depth = 0;
   for (let j = i + 1; j < tokens.length; j++) {
     const t = tokens[j]!;
-    if (t.text === '(') depth++;
-    else if (t.text === ')') depth--;
-    else if (depth === 0 && t.kind === 'word' && VERBS.has(t.text.toLowerCase())) {
-      const verb = t.text.toLowerCase();
-      return verb === 'select' && selectsInto(tokens, j) ? 'select into' : verb;
+    if (isPunct(t, '(')) depth++;
+    else if (isPunct(t, ')')) depth--;
+    else if (depth === 0 && t.kind === 'word' && VERBS.has(t.value)) {
+      return t.value === 'select' && selectsInto(tokens, j) ? 'select into' : t.value;
     }
   }
   return 'with';
@@ -171,34 +201,31 @@ function selectsInto(tokens: readonly Token[], selectIndex: number): boolean {
   let depth = 0;
   for (let j = selectIndex + 1; j < tokens.length; j++) {
     const t = tokens[j]!;
-    if (t.text === '(') depth++;
-    else if (t.text === ')') {
+    if (isPunct(t, '(')) depth++;
+    else if (isPunct(t, ')')) {
       if (depth === 0) return false;
       depth--;
     } else if (depth === 0 && t.kind === 'word') {
-      const w = t.text.toLowerCase();
-      if (w === 'into') return true;
-      if (w === 'from') return false;
+      if (t.value === 'into') return true;
+      if (t.value === 'from') return false;
     }
   }
   return false;
 }
 
-/** Unquoted words and quoted identifiers of the statement, lower-cased (quoted ones as written). */
+/** Unquoted words (lower-cased) and quoted identifiers (as written) of the statement. */
 export function identifiers(sql: string): string[] {
-  return identifiersOf(tokenize(sql));
+  return identifiersOfLexed(lex(sql));
 }
 
-export function identifiersOf(tokens: readonly Token[]): string[] {
-  const names: string[] = [];
-  for (const t of tokens) {
-    if (t.kind === 'word') names.push(t.text.toLowerCase());
-    else if (t.kind === 'quoted-ident') names.push(t.text.slice(1, -1).replace(/""/g, '"'));
-  }
-  return names;
+export function identifiersOfLexed(lexed: LexedSql): string[] {
+  return lexed.tokens.filter((t) => t.kind === 'word' || t.kind === 'ident').map((t) => t.value);
 }
 
-/** Every comment of the statement, as written. */
-export function comments(sql: string): string[] {
-  return tokenize(sql).filter((t) => t.kind === 'comment').map((t) => t.text);
+function isSemicolon(token: Token): boolean {
+  return token.kind === 'punct' && token.value === ';';
+}
+
+function isPunct(token: Token | undefined, value: string): boolean {
+  return token !== undefined && token.kind === 'punct' && token.value === value;
 }

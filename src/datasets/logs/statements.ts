@@ -4,8 +4,7 @@
  * back from their DETAIL line, and which statements belong in a workload (SELECT and WITH …
  * SELECT on user tables; not catalog or monitoring queries, not pilotscope's own).
  */
-import { tokenize, type Token } from '../sql-lexer.js';
-import { identifiersOf, mainVerbOfTokens, normalizeTokens, splitTokens } from '../sql-normalize.js';
+import { gapsOf, identifiersOfLexed, mainVerbOfLexed, normalizeLexed, splitLexed, tryLex, type LexedSql } from '../sql-normalize.js';
 import type { LogMessage } from './formats.js';
 
 export type StatementSource = { sql: string; params?: Map<number, string> } | { skip: string } | undefined;
@@ -78,18 +77,17 @@ export function parseParameters(detail: string): Map<number, string> | undefined
 }
 
 /** Replaces $n placeholders (outside literals and comments) with their values; undefined when one is missing. */
-export function bindParameters(sql: string, params: Map<number, string>): string | undefined {
+export function bindParameters(lexed: LexedSql, params: Map<number, string>): string | undefined {
   let out = '';
-  for (const token of tokenize(sql)) {
-    if (token.kind !== 'param') {
-      out += token.text;
-      continue;
-    }
-    const value = params.get(Number(token.text.slice(1)));
+  let copied = 0;
+  for (const token of lexed.tokens) {
+    if (token.kind !== 'param') continue;
+    const value = params.get(Number(token.value));
     if (value === undefined) return undefined;
-    out += value;
+    out += lexed.sql.slice(copied, token.start) + value;
+    copied = token.end;
   }
-  return out;
+  return out + lexed.sql.slice(copied);
 }
 
 export type Verdict = { keep: string } | { skip: string };
@@ -97,23 +95,25 @@ export type Verdict = { keep: string } | { skip: string };
 /** Statements of one logged query string (it may hold several), each normalized and judged. */
 export function judgeStatements(source: { sql: string; params?: Map<number, string> }, message: LogMessage): Verdict[] {
   if (message.application?.toLowerCase().startsWith('pilotscope')) return [{ skip: "pilotscope's own statement" }];
-  let tokens = tokenize(source.sql);
-  if (tokens.some((t) => t.kind === 'param')) {
-    const bound = source.params ? bindParameters(source.sql, source.params) : undefined;
+  let lexed = tryLex(source.sql);
+  if (!lexed) return [{ skip: 'unreadable SQL (unterminated string or comment)' }];
+  if (lexed.tokens.some((t) => t.kind === 'param')) {
+    const bound = source.params ? bindParameters(lexed, source.params) : undefined;
     if (bound === undefined) return [{ skip: 'bind parameters missing' }];
-    tokens = tokenize(bound);
+    lexed = tryLex(bound);
+    if (!lexed) return [{ skip: 'unreadable SQL (unterminated string or comment)' }];
   }
-  return splitTokens(tokens).map(judgeOne);
+  return splitLexed(lexed).map(judgeOne);
 }
 
 const CATALOG_SCHEMAS = new Set(['information_schema', 'pg_catalog', 'pg_toast']);
 
-function judgeOne(tokens: Token[]): Verdict {
-  if (tokens.some((t) => t.kind === 'comment' && /^\/\*\s*pilotscope\b/i.test(t.text))) return { skip: "pilotscope's own statement" };
-  const verb = mainVerbOfTokens(tokens);
+function judgeOne(statement: LexedSql): Verdict {
+  if (gapsOf(statement).some((gap) => /\/\*\s*pilotscope\b/i.test(gap))) return { skip: "pilotscope's own statement" };
+  const verb = mainVerbOfLexed(statement);
   if (verb !== 'select') return { skip: verb === 'select into' ? 'SELECT INTO (writes a table)' : 'not a SELECT' };
-  const normalized = normalizeTokens(tokens);
-  const names = identifiersOf(tokens);
+  const normalized = normalizeLexed(statement);
+  const names = identifiersOfLexed(statement);
   if (names.some((n) => n.startsWith('pg_') || CATALOG_SCHEMAS.has(n))) return { skip: 'catalog or monitoring query' };
   if (names.some((n) => n.startsWith('pilotscope'))) return { skip: "pilotscope's own statement" };
   if (!names.includes('from')) return { skip: 'no table (e.g. SELECT 1)' };
