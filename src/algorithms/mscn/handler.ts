@@ -74,7 +74,7 @@ export class MscnHandler implements QueryHandler {
       cards[s.key] = Math.max(1, Math.round(Math.min(estimates[i]!, 1e15)));
     });
     this.records.push({ sql, pushed: cards });
-    return { push: { cards }, pull: { subqueryCards: true }, details: { pushed: analysis.sets.length } };
+    return { push: { cards }, pull: { subqueryCards: true }, details: { pushedCards: cards } };
   }
 
   async after(_sql: string, decision: HandlerDecision, data: PilotTransData): Promise<Record<string, unknown> | void> {
