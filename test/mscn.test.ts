@@ -61,7 +61,7 @@ test.serial('MSCN collects every relation set, trains, and its pushed estimates 
   const engine = fx.datasets.get('stats_tiny')!.engine;
   for (const row of sample(rows, 5, 2)) {
     const counted = await engine.run({ sql: String(row.subquery), pull: { records: true } });
-    t.is(Number(Object.values(counted.records![0]!)[0]), row.card, `true count of ${row.subquery}`);
+    t.is(Number(Object.values(counted.records![0]!)[0]), row.card as number, `true count of ${row.subquery}`);
   }
 
   // The model is in the registry with its metadata.

@@ -20,10 +20,12 @@ export function joinName(leftTable: string, leftColumn: string, rightTable: stri
 
 export function relSetSpec(graph: QueryGraph, set: RelationSet, tables: Map<string, string> = tablesByAlias(graph)): RelSetSpec {
   const table = (alias: string): string => tables.get(alias) ?? alias;
+  // Sorted, so the same relation set under other aliases gives the same spec (the model's set
+  // pooling does not depend on order either).
   return {
-    tables: set.relations.map((r) => r.table),
-    joins: set.joins.map((e) => joinName(table(e.left.alias), e.left.column, table(e.right.alias), e.right.column)),
-    predicates: set.predicates.map((p) => predicateSpec(p, table(p.alias))),
+    tables: set.relations.map((r) => r.table).sort(),
+    joins: set.joins.map((e) => joinName(table(e.left.alias), e.left.column, table(e.right.alias), e.right.column)).sort(),
+    predicates: set.predicates.map((p) => predicateSpec(p, table(p.alias))).sort((a, b) => (a.column < b.column ? -1 : a.column > b.column ? 1 : 0)),
   };
 }
 
