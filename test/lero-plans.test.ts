@@ -47,12 +47,12 @@ test('plan signatures see shape, operators and relations, not rows', (t) => {
 });
 
 test('training labels: near-equal latencies tie, censored plans rank above every finished plan and tie with each other', (t) => {
-  const labels = groupLabels({ query: 'q', plans: [], latencies: [0.1, 0.102, 0.2, 5, 0.3], censored: [false, false, false, true, true] }, 0.05);
+  const labels = groupLabels({ query: 'q', plans: [], latencies: [0.1, 0.102, 0.2, 5, 0.3], censored: [false, false, false, true, true], defaultIndex: 0 }, 0.05);
   t.is(labels[0], labels[1], '2% apart: a tie');
   t.true(labels[2]! > labels[1]!);
   t.is(labels[3], labels[4], 'censored at different timeouts: unordered');
   t.true(labels[3]! > Math.max(labels[0]!, labels[1]!, labels[2]!));
   // A censored plan whose timeout is shorter than a finished plan's latency still ranks above it.
-  const early = groupLabels({ query: 'q', plans: [], latencies: [2, 0.5], censored: [false, true] }, 0.05);
+  const early = groupLabels({ query: 'q', plans: [], latencies: [2, 0.5], censored: [false, true], defaultIndex: 0 }, 0.05);
   t.true(early[1]! > early[0]!);
 });

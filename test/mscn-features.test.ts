@@ -1,6 +1,7 @@
 /** Unit tests of MSCN's featurization from the SQL analysis. */
 import test from 'ava';
 import { joinName, relSetSpec } from '../src/algorithms/mscn/features.js';
+import { cdfPosition, QuantileTransform } from '../src/algorithms/mscn/quantiles.js';
 import { analyze, enumerateRelationSets, relationSetOf } from '../src/sql/index.js';
 
 test('joins are named by table and column in a fixed order; filters by table.column with their literals', (t) => {
@@ -27,4 +28,35 @@ test('the same join and filter in two queries with different aliases give the sa
   const specA = relSetSpec(a, enumerateRelationSets(a).sets.at(-1)!);
   const specB = relSetSpec(b, enumerateRelationSets(b).sets.at(-1)!);
   t.deepEqual(specA, specB);
+});
+
+test('quantile positions: skewed values spread over [0, 1], runs of a frequent value sit mid-run, outliers just outside', (t) => {
+  const boundaries = [0, 1, 1, 1, 2, 1000];
+  t.is(cdfPosition(boundaries, 0), 0);
+  t.is(cdfPosition(boundaries, 1), 0.4, 'the run of 1s covers positions 1..3 of 5');
+  t.is(cdfPosition(boundaries, 1.5), 0.7);
+  t.is(cdfPosition(boundaries, 501), 0.9);
+  t.is(cdfPosition(boundaries, 1000), 1);
+  t.true(cdfPosition(boundaries, -7) < 0 && cdfPosition(boundaries, -7) > -0.25);
+  t.true(cdfPosition(boundaries, 5000) > 1 && cdfPosition(boundaries, 5000) < 1.25);
+  t.is(cdfPosition([3], 3), 0.5, 'a constant column');
+});
+
+test('the quantile transform rewrites numeric literals of known columns only, LIKE patterns and other columns untouched', (t) => {
+  const transform = new QuantileTransform({ 'users.reputation': [0, 10, 20] });
+  const spec = {
+    tables: ['users'],
+    joins: [],
+    predicates: [
+      { column: 'users.reputation', operator: 'BETWEEN', values: [5, 15] },
+      { column: 'users.views', operator: '>', values: [7] },
+      { column: 'users.reputation', operator: 'IS NULL', values: [] },
+    ],
+  };
+  const out = transform.apply(spec);
+  t.deepEqual(out.predicates[0]!.values, [0.25, 0.75]);
+  t.deepEqual(out.predicates[1]!.values, [7]);
+  t.deepEqual(out.predicates[2]!.values, []);
+  t.deepEqual(spec.predicates[0]!.values, [5, 15], 'the input is not modified');
+  t.is(QuantileTransform.empty().apply(spec), spec);
 });

@@ -224,6 +224,13 @@ class MscnWrap : public Napi::ObjectWrap<MscnWrap> {
         o.validationFraction = numberField(opt, "validationFraction", "options", o.validationFraction, false);
         o.patience = intField(opt, "patience", "options", o.patience, 0, 1000000);
         o.seed = seedField(opt, "seed", "options", o.seed);
+        const Napi::Value loss = opt.Get("loss");
+        if (!loss.IsUndefined()) {
+          const std::string name = loss.IsString() ? loss.As<Napi::String>().Utf8Value() : "";
+          if (name == "qerror") o.loss = MscnLoss::QError;
+          else if (name == "log-squared") o.loss = MscnLoss::LogSquared;
+          else throwError(env, "NATIVE_INVALID_ARGUMENT", "options.loss must be \"qerror\" or \"log-squared\"");
+        }
       }
       Napi::Function onEpoch;
       if (info.Length() > 3 && !info[3].IsUndefined() && !info[3].IsNull()) {

@@ -13,6 +13,12 @@ namespace {
 
 constexpr double kMaxLogCard = 41.4465;  // ln(1e18): cardinalities are clamped to [0, 1e18]
 constexpr double kMaxLogQError = 40.0;  // q-error exponent cap in the loss (avoids overflow)
+
+// d(loss)/d(d) for one example, d = predicted - true ln(card+1) and q = exp(|d|) (capped).
+double lossGradient(MscnLoss loss, double d, double q) {
+  if (loss == MscnLoss::LogSquared) return 2.0 * d;
+  return (d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0)) * q;
+}
 constexpr double kValueMargin = 0.25;  // normalized literals are clipped to [-0.25, 1.25]
 constexpr int kKinds = 3;  // tables, joins, predicates
 
@@ -310,8 +316,8 @@ MscnTrainResult MscnModel::train(const RelSetBatch& batch, View<double> cards, c
         // d = predicted ln(card+1) - true ln(card+1); q-error = exp(|d|), mean over the batch.
         const double d = ws.out[i] * range + labelMin_ - trueLog[trainIdx[begin + i]];
         const double q = std::exp(std::min(std::fabs(d), kMaxLogQError));
-        lossSum += q;
-        ws.dOut[i] = static_cast<float>((d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0)) * q * range / m);
+        lossSum += q;  // the report is the mean q-error whatever the loss
+        ws.dOut[i] = static_cast<float>(lossGradient(o.loss, d, q) * range / m);
       }
       store_.zeroGrads();
       backward(ws);
@@ -357,7 +363,7 @@ MscnTrainResult MscnModel::train(const RelSetBatch& batch, View<double> cards, c
   return result;
 }
 
-double MscnModel::lossForTest(const RelSetBatch& batch, View<double> cards, bool computeGrads) {
+double MscnModel::lossForTest(const RelSetBatch& batch, View<double> cards, bool computeGrads, MscnLoss lossKind) {
   validate(batch);
   const size_t n = batch.size();
   featurize(batch, ws_.batch);
@@ -368,8 +374,8 @@ double MscnModel::lossForTest(const RelSetBatch& batch, View<double> cards, bool
   for (size_t i = 0; i < n; ++i) {
     const double d = ws_.out[i] * range + labelMin_ - std::log1p(cards[i]);
     const double q = std::exp(std::min(std::fabs(d), kMaxLogQError));
-    loss += q / n;
-    ws_.dOut[i] = static_cast<float>((d > 0 ? 1.0 : (d < 0 ? -1.0 : 0.0)) * q * range / n);
+    loss += (lossKind == MscnLoss::LogSquared ? d * d : q) / n;
+    ws_.dOut[i] = static_cast<float>(lossGradient(lossKind, d, q) * range / n);
   }
   if (computeGrads) {
     store_.zeroGrads();

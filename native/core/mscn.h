@@ -39,6 +39,11 @@ struct RelSetBatch {
   size_t size() const { return tableOffsets.size == 0 ? 0 : tableOffsets.size - 1; }
 };
 
+// What training minimizes. QError: mean q-error exp(|d|) (upstream), where d is the error of the
+// predicted ln(card+1). LogSquared: mean d^2, whose gradient stays bounded when a few estimates
+// are off by orders of magnitude (the q-error gradient grows like exp(|d|) and swamps Adam).
+enum class MscnLoss { QError, LogSquared };
+
 struct MscnTrainOptions {
   int epochs = 100;
   int batchSize = 256;
@@ -46,6 +51,7 @@ struct MscnTrainOptions {
   double validationFraction = 0.1;
   int patience = 0;  // stop after this many epochs without validation improvement; 0 = never
   uint64_t seed = 1;  // split and shuffling
+  MscnLoss loss = MscnLoss::QError;
 };
 
 struct MscnEpochReport {
@@ -90,7 +96,7 @@ class MscnModel {
 
   // For gradient checks: the mean q-error loss of the batch (forward only) and, with
   // computeGrads, the gradients of it in params().grads().
-  double lossForTest(const RelSetBatch& batch, View<double> cards, bool computeGrads);
+  double lossForTest(const RelSetBatch& batch, View<double> cards, bool computeGrads, MscnLoss loss = MscnLoss::QError);
   ParamStore& params() {
     iws_.packed = false;  // the caller may change weights
     return store_;

@@ -40,6 +40,34 @@ TEST(Mscn, LossGradientsMatchFiniteDifferences) {
   for (const ParamSlot& slot : model.params().slots()) testing::checkDirectional(loss, model.params(), grads, slot);
 }
 
+TEST(Mscn, LogSquaredLossGradientsMatchFiniteDifferences) {
+  MscnModel model(syntheticMscnMetadata(8));
+  OwnedRelSets data = syntheticRelSets(6, 5);
+  MscnTrainOptions once;
+  once.epochs = 1;
+  once.validationFraction = 0;
+  once.loss = MscnLoss::LogSquared;
+  model.train(data.view(), data.cards, once, nullptr, nullptr);
+  model.lossForTest(data.view(), data.cards, true, MscnLoss::LogSquared);
+  const std::vector<float> grads = model.params().grads();
+  auto loss = [&] { return model.lossForTest(data.view(), data.cards, false, MscnLoss::LogSquared); };
+  for (const ParamSlot& slot : model.params().slots()) testing::checkDirectional(loss, model.params(), grads, slot);
+}
+
+TEST(Mscn, LogSquaredLossAlsoLearnsTheSyntheticFunction) {
+  MscnModel model(syntheticMscnMetadata(64));
+  OwnedRelSets train = syntheticRelSets(1500, 3), test = syntheticRelSets(300, 4);
+  const double before = meanQError(model, test);
+  MscnTrainOptions o;
+  o.epochs = 40;
+  o.batchSize = 64;
+  o.loss = MscnLoss::LogSquared;
+  model.train(train.view(), train.cards, o, nullptr, nullptr);
+  const double after = meanQError(model, test);
+  EXPECT_LT(after, before / 2);
+  EXPECT_LT(after, 3.0);
+}
+
 TEST(Mscn, PredictEqualsTrainingForwardAndIsBatchIndependent) {
   MscnModel model(syntheticMscnMetadata(16));
   OwnedRelSets all = syntheticRelSets(20, 2);

@@ -41,6 +41,8 @@ export interface ModelMetadata {
   bytes: number;
   /** The model this one was fine-tuned from. */
   parent?: string;
+  /** Featurization state the model needs at inference beyond its file (e.g. MSCN's column quantiles). */
+  featurization?: Record<string, unknown>;
   /** Anything else the algorithm wants to remember (e.g. censored labels). */
   notes?: Record<string, unknown>;
 }
@@ -53,6 +55,7 @@ export interface NewModel {
   trainingQueries: number;
   validation: Record<string, number>;
   parent?: string;
+  featurization?: Record<string, unknown>;
   notes?: Record<string, unknown>;
 }
 
@@ -104,6 +107,7 @@ export class ModelRegistry {
       checksum: sha256(bytes),
       bytes: bytes.byteLength,
       ...(model.parent !== undefined ? { parent: model.parent } : {}),
+      ...(model.featurization !== undefined ? { featurization: model.featurization } : {}),
       ...(model.notes !== undefined ? { notes: model.notes } : {}),
     };
     await writeFileDurably(dir, MODEL_FILE, bytes);

@@ -70,6 +70,8 @@ export interface MscnNativeTrainOptions {
   validationFraction?: number;
   patience?: number;
   seed?: number;
+  /** What training minimizes: mean q-error (default, upstream) or mean squared error of ln(card + 1). */
+  loss?: 'qerror' | 'log-squared';
 }
 
 export interface MscnEpochReport {

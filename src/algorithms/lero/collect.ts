@@ -51,8 +51,9 @@ export interface PlanCollectionResult {
   censored: number;
   /** Executed plans that differed from the planned candidate. */
   replanned: number;
-  /** Candidates that failed with a query error. */
+  /** Candidates that failed with a query error, and the first few messages. */
   failed: number;
+  errors: string[];
   rows: number;
 }
 
@@ -64,7 +65,7 @@ export async function collectPlans(options: PlanCollectionOptions): Promise<Plan
   const existing = await store.readAll(table);
   const done = new Set(existing.map((r) => r.query).filter((q): q is string => typeof q === 'string'));
   const skipped = new ReasonCounter();
-  const result: PlanCollectionResult = { queries: options.queries.length, collected: 0, reused: 0, skipped: {}, vectors: 0, distinctPlans: 0, executed: 0, censored: 0, replanned: 0, failed: 0, rows: 0 };
+  const result: PlanCollectionResult = { queries: options.queries.length, collected: 0, reused: 0, skipped: {}, vectors: 0, distinctPlans: 0, executed: 0, censored: 0, replanned: 0, failed: 0, errors: [], rows: 0 };
   const todo = [...new Set(options.queries)].filter((q) => {
     if (!done.has(q)) return true;
     result.reused++;
@@ -114,6 +115,7 @@ async function collectQuery(query: string, options: PlanCollectionOptions, resul
     } catch (err) {
       if (!isPilotScopeError(err, 'QUERY_ERROR')) throw err;
       result.failed++;
+      if (result.errors.length < 3) result.errors.push(err.message);
       continue;
     }
     result.executed++;

@@ -110,7 +110,7 @@ export class LeroRun {
     const skipped = Object.entries(c.skipped).map(([k, v]) => `${v} ${k}`).join(', ');
     this.ctx.notice(
       `Lero collection on ${source.dataset}: ${c.collected} queries collected, ${c.reused} already collected; ${c.vectors} card vectors gave ${c.distinctPlans} distinct plans; ` +
-        `${c.executed} runs, ${c.censored} censored (timed out), ${c.replanned} executed a plan other than the planned candidate, ${c.failed} failed` +
+        `${c.executed} runs, ${c.censored} censored (timed out), ${c.replanned} executed a plan other than the planned candidate, ${c.failed} failed${c.errors.length ? ` (first: ${c.errors[0]})` : ''}` +
         (skipped ? `; skipped queries: ${skipped}` : ''),
     );
   }
@@ -151,6 +151,7 @@ export class LeroRun {
         validation: finiteOnly({
           pair_accuracy: fit.validationPairAccuracy,
           top1_regret: fit.validationTop1Regret,
+          default_regret: fit.validationDefaultRegret,
           train_pair_accuracy: fit.trainPairAccuracy,
           pairs: fit.pairs,
         }),

@@ -14,6 +14,8 @@ export interface LeroGroup {
   plans: LeroPlan[];
   latencies: number[];
   censored: boolean[];
+  /** Index of PostgreSQL's own plan in the group, -1 when it was not stored. */
+  defaultIndex: number;
 }
 
 export interface LeroExamples {
@@ -28,7 +30,8 @@ export function groupsFromRows(rows: readonly Record<string, unknown>[], numQuer
   for (const row of rows) {
     if (typeof row.query !== 'string' || typeof row.latency !== 'number' || typeof row.plan !== 'object' || row.plan === null) continue;
     let group = byQuery.get(row.query);
-    if (!group) byQuery.set(row.query, (group = { query: row.query, plans: [], latencies: [], censored: [] }));
+    if (!group) byQuery.set(row.query, (group = { query: row.query, plans: [], latencies: [], censored: [], defaultIndex: -1 }));
+    if (row.candidate === 'default' && group.defaultIndex < 0) group.defaultIndex = group.plans.length;
     group.plans.push(row.plan as LeroPlan);
     group.latencies.push(row.latency);
     group.censored.push(row.censored === true);
@@ -76,6 +79,8 @@ export interface LeroFitResult {
   validationPairAccuracy: number;
   /** Held-out queries: mean of (latency of the plan the model ranks first) / (best latency). */
   validationTop1Regret: number;
+  /** The same for PostgreSQL's own plan, for comparison. */
+  validationDefaultRegret: number;
 }
 
 /** A fresh model over the tables of the training plans. */
@@ -143,15 +148,18 @@ export async function fitLero(model: LeroModel, examples: LeroExamples, options:
     validationQueries: validation.length,
     validationPairAccuracy: held_out.pairAccuracy,
     validationTop1Regret: held_out.top1Regret,
+    validationDefaultRegret: held_out.defaultRegret,
   };
 }
 
 /** Pair accuracy and top-1 regret of a model on groups it did not train on. */
-export function evaluateGroups(model: LeroModel, groups: readonly LeroGroup[], tolerance: number): { pairAccuracy: number; top1Regret: number } {
+export function evaluateGroups(model: LeroModel, groups: readonly LeroGroup[], tolerance: number): { pairAccuracy: number; top1Regret: number; defaultRegret: number } {
   let pairs = 0;
   let correct = 0;
   let regretSum = 0;
   let regretCount = 0;
+  let defaultSum = 0;
+  let defaultCount = 0;
   for (const g of groups) {
     const scores = model.scorePlans(g.plans);
     const labels = groupLabels(g, tolerance);
@@ -166,9 +174,18 @@ export function evaluateGroups(model: LeroModel, groups: readonly LeroGroup[], t
     if (finished.length === 0) continue;
     let pick = 0;
     for (let i = 1; i < scores.length; i++) if (scores[i]! < scores[pick]!) pick = i;
-    const best = Math.min(...finished);
-    regretSum += (g.censored[pick] ? Math.max(...g.latencies) : g.latencies[pick]!) / Math.max(best, 1e-9);
+    const best = Math.max(Math.min(...finished), 1e-9);
+    const latencyOf = (i: number): number => (g.censored[i] ? Math.max(...g.latencies) : g.latencies[i]!);
+    regretSum += latencyOf(pick) / best;
     regretCount++;
+    if (g.defaultIndex >= 0) {
+      defaultSum += latencyOf(g.defaultIndex) / best;
+      defaultCount++;
+    }
   }
-  return { pairAccuracy: pairs ? correct / pairs : Number.NaN, top1Regret: regretCount ? regretSum / regretCount : Number.NaN };
+  return {
+    pairAccuracy: pairs ? correct / pairs : Number.NaN,
+    top1Regret: regretCount ? regretSum / regretCount : Number.NaN,
+    defaultRegret: defaultCount ? defaultSum / defaultCount : Number.NaN,
+  };
 }

@@ -12,6 +12,7 @@ import { describeUnseen, Vocabulary } from '../common/coverage.js';
 import { analyzeQuery } from '../common/query-analysis.js';
 import { ReasonCounter } from '../common/stats.js';
 import { relSetSpec, vocabularyOf } from './features.js';
+import { QuantileTransform } from './quantiles.js';
 
 /** What was pushed for one query (kept for the quality report). */
 export interface MscnQueryRecord {
@@ -35,13 +36,15 @@ export class MscnHandler implements QueryHandler {
   /** Applied entries whose planner rows differ from the pushed value (should stay 0). */
   rowMismatches = 0;
   private model: MscnModel | undefined;
+  private transform = QuantileTransform.empty();
   private vocabulary: Vocabulary | undefined;
 
   constructor(private readonly dialect: 'postgresql' | 'spark', private schema: SchemaInfo | undefined) {}
 
-  setModel(model: MscnModel): void {
+  setModel(model: MscnModel, transform: QuantileTransform): void {
     const meta = model.metadata();
     this.model = model;
+    this.transform = transform;
     this.vocabulary = new Vocabulary(meta.tables, meta.columns.map((c) => c.name));
   }
 
@@ -66,8 +69,8 @@ export class MscnHandler implements QueryHandler {
       for (const c of unseen.columns) this.unseenColumns.add(c);
       return this.fallback('unseen by the model', `the model never saw ${describeUnseen(unseen)}`);
     }
-    const model = this.model;
-    const estimates = ctx.timers.time('mscn:infer', () => model.predictRelSets(specs));
+    const { model, transform } = this;
+    const estimates = ctx.timers.time('mscn:infer', () => model.predictRelSets(specs.map((s) => transform.apply(s))));
     const cards: Record<string, number> = {};
     analysis.sets.forEach((s, i) => {
       // The planner clamps to >= 1 and rounds; pushing what it will use keeps the check exact.

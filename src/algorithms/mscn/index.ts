@@ -6,6 +6,7 @@ import type { Algorithm, ParamSpec } from '../types.js';
 import { requirePlannerCardinalities } from '../common/engine-checks.js';
 import { LEARNED_PARAMS, ParamReader, readLearnedSettings } from '../common/settings.js';
 import { MscnRun } from './run.js';
+import type { MscnLoss } from './train.js';
 
 export const MSCN_PARAMS: readonly ParamSpec[] = [
   ...LEARNED_PARAMS,
@@ -13,6 +14,13 @@ export const MSCN_PARAMS: readonly ParamSpec[] = [
   { name: 'hidden_size', type: 'integer', default: 256, min: 4, max: 4096, description: 'Width of the hidden layers (upstream: 256).' },
   { name: 'validation_fraction', type: 'number', default: 0.1, min: 0, max: 0.5, description: 'Share of relation sets held out to pick the best epoch.' },
   { name: 'patience', type: 'integer', default: 10, min: 0, description: 'Stop after this many epochs without validation improvement (0 = never).' },
+  {
+    name: 'loss',
+    type: 'string',
+    default: 'qerror',
+    choices: ['qerror', 'log-squared'],
+    description: 'What training minimizes: mean q-error (upstream) or mean squared error of ln(card + 1), steadier when a few estimates are off by orders of magnitude.',
+  },
   {
     name: 'quality_max_counts',
     type: 'integer',
@@ -37,6 +45,7 @@ export const mscn: Algorithm = {
       hidden: reader.number('hidden_size'),
       validationFraction: reader.number('validation_fraction'),
       patience: reader.number('patience'),
+      loss: reader.string('loss') as MscnLoss,
       qualityMaxCounts: reader.number('quality_max_counts'),
     });
     return run.algorithmRun();

@@ -10,6 +10,7 @@ import type { ColumnInfo, Engine, SchemaInfo } from '../../engine/types.js';
 import type { MscnColumnMetadata, MscnMetadataInput, RelSetSpec } from '../../native/index.js';
 import { quoteIdent } from '../../sql/index.js';
 import { MSCN_OPERATORS, vocabularyOf } from './features.js';
+import { columnQuantiles, QuantileTransform, type QuantileTable } from './quantiles.js';
 
 export const DICTIONARY_LIMIT = 20000;
 
@@ -18,19 +19,48 @@ export interface MetadataOptions {
   seed: number;
 }
 
-export async function buildMscnMetadata(specs: readonly RelSetSpec[], engine: Engine, options: MetadataOptions): Promise<MscnMetadataInput> {
+export interface MscnFeaturization {
+  metadata: MscnMetadataInput;
+  /** Numeric columns featurized by quantile position (their metadata range is then [0, 1]). */
+  transform: QuantileTransform;
+}
+
+export async function buildMscnMetadata(specs: readonly RelSetSpec[], engine: Engine, options: MetadataOptions): Promise<MscnFeaturization> {
   const vocabulary = vocabularyOf(specs);
   const schema = await engine.schema();
   const columns: MscnColumnMetadata[] = [];
-  for (const name of [...vocabulary.columns].sort()) columns.push(await columnMetadata(name, schema, engine));
+  const quantiles: QuantileTable = {};
+  for (const name of [...vocabulary.columns].sort()) {
+    const column = await columnMetadata(name, schema, engine);
+    const kind = kindOf(name, schema);
+    const numeric = kind === 'integer' || kind === 'float' || kind === 'date' || kind === 'timestamp';
+    if (column.strings === undefined && numeric && engine.capabilities.dialect === 'postgresql') {
+      const dot = name.indexOf('.');
+      const q = await columnQuantiles(engine, name.slice(0, dot), name.slice(dot + 1), kind === 'date' || kind === 'timestamp');
+      if (q.length > 1) {
+        quantiles[name] = q;
+        columns.push({ name, min: 0, max: 1 });
+        continue;
+      }
+    }
+    columns.push(column);
+  }
   return {
-    tables: [...vocabulary.tables].sort(),
-    columns,
-    joins: [...vocabulary.joins].sort(),
-    operators: [...MSCN_OPERATORS],
-    hidden: options.hidden,
-    seed: options.seed,
+    metadata: {
+      tables: [...vocabulary.tables].sort(),
+      columns,
+      joins: [...vocabulary.joins].sort(),
+      operators: [...MSCN_OPERATORS],
+      hidden: options.hidden,
+      seed: options.seed,
+    },
+    transform: new QuantileTransform(quantiles),
   };
+}
+
+function kindOf(name: string, schema: SchemaInfo): ColumnInfo['kind'] | undefined {
+  const dot = name.indexOf('.');
+  return findColumn(schema, name.slice(0, dot), name.slice(dot + 1))?.kind;
 }
 
 function findColumn(schema: SchemaInfo, table: string, column: string): ColumnInfo | undefined {

@@ -16,7 +16,7 @@ import { firstN, resolveTrainingSource, storeTableName, trainingDatasetName, typ
 import { collectTrueCards, type CardCollectionResult } from './collect.js';
 import { MscnHandler } from './handler.js';
 import { mscnQuality } from './quality.js';
-import { examplesFromRows, fitMscn, newMscnModel, type MscnExamples, type MscnFitResult } from './train.js';
+import { examplesFromRows, featurizationOf, fitMscn, newMscnModel, transformFrom, type MscnBundle, type MscnExamples, type MscnFitResult, type MscnLoss } from './train.js';
 
 export interface MscnOptions {
   settings: LearnedSettings;
@@ -25,18 +25,19 @@ export interface MscnOptions {
   hidden: number;
   validationFraction: number;
   patience: number;
+  loss: MscnLoss;
   qualityMaxCounts: number;
 }
 
 const UPDATE_READER = 'mscn-update';
-const RECORDED_PARAMS = ['num_epoch', 'num_training', 'batch_size', 'hidden_size', 'learning_rate', 'validation_fraction', 'patience', 'seed', 'collection_timeout_ms'];
+const RECORDED_PARAMS = ['num_epoch', 'num_training', 'batch_size', 'hidden_size', 'learning_rate', 'validation_fraction', 'patience', 'loss', 'seed', 'collection_timeout_ms'];
 
 export class MscnRun {
   readonly handler: MscnHandler;
   private readonly registry: ModelRegistry;
   private source?: TrainingSource;
   private metadata?: ModelMetadata;
-  private model?: MscnModel;
+  private bundle?: MscnBundle;
   private collection?: CardCollectionResult;
   private training?: { examples: Omit<MscnExamples, 'specs' | 'cards'> & { samples: number }; fit: MscnFitResult };
   private readonly updates: Array<{ after: number; model: string; samples: number }> = [];
@@ -114,14 +115,15 @@ export class MscnRun {
     const source = await this.trainingSource();
     const rows = await this.ctx.store.readAll(this.cardsTable(source.dataset));
     const examples = examplesFromRows(rows, source.engine.capabilities.dialect, await source.engine.schema(), this.settings.numTraining);
-    const model = await newMscnModel(examples, source.engine, this.options.hidden, this.settings.seed);
+    const bundle = await newMscnModel(examples, source.engine, this.options.hidden, this.settings.seed);
     this.ctx.progress.start('train MSCN', this.settings.numEpoch);
-    const fit = await fitMscn(model, examples, {
+    const fit = await fitMscn(bundle, examples, {
       epochs: this.settings.numEpoch,
       batchSize: this.options.batchSize,
       learningRate: this.settings.learningRate,
       validationFraction: this.options.validationFraction,
       patience: this.options.patience,
+      loss: this.options.loss,
       seed: this.settings.seed,
       onEpoch: (r) => this.ctx.progress.tick('train MSCN', r.epoch, `validation q-error median ${r.validationQErrorMedian.toFixed(2)}`),
     });
@@ -129,7 +131,7 @@ export class MscnRun {
     const { specs: _s, cards: _c, ...counts } = examples;
     this.training = { examples: { ...counts, samples: examples.specs.length }, fit };
     await this.adopt(
-      model,
+      bundle,
       await this.registry.save(
         {
           algorithm: 'mscn',
@@ -138,29 +140,30 @@ export class MscnRun {
           trainingSamples: examples.specs.length,
           trainingQueries: examples.queries,
           validation: finiteOnly({ ...fit.validation, best_epoch: fit.bestEpoch, epochs_run: fit.epochsRun }),
+          featurization: featurizationOf(bundle),
           notes: { censoredRelationSets: examples.censored, failedRelationSets: examples.failed },
         },
-        model.toBuffer(),
+        bundle.model.toBuffer(),
       ),
     );
   }
 
-  private async adopt(model: MscnModel, metadata: ModelMetadata): Promise<void> {
-    this.model = model;
+  private async adopt(bundle: MscnBundle, metadata: ModelMetadata): Promise<void> {
+    this.bundle = bundle;
     this.metadata = metadata;
-    this.handler.setModel(model);
+    this.handler.setModel(bundle.model, bundle.transform);
   }
 
   /** After pretraining: load the named model (or the latest when training was off), then say what it cannot see. */
   async prepareModel(): Promise<void> {
     const { ctx, settings } = this;
     this.handler.setSchema(await ctx.engine.schema());
-    const ref = settings.model ?? (this.model ? undefined : 'latest');
+    const ref = settings.model ?? (this.bundle ? undefined : 'latest');
     if (ref !== undefined) {
       const dataset = trainingDatasetName(settings, ctx);
       try {
         const loaded = await this.registry.load(ref, { algorithm: 'mscn', ...(ref === 'latest' ? { dataset } : {}) });
-        await this.adopt(MscnModel.fromBuffer(loaded.bytes), loaded.metadata);
+        await this.adopt({ model: MscnModel.fromBuffer(loaded.bytes), transform: transformFrom(loaded.metadata.featurization) }, loaded.metadata);
         ctx.notice(`MSCN uses model ${loaded.metadata.id} (trained on ${loaded.metadata.dataset}, ${loaded.metadata.trainingSamples} relation sets).`);
       } catch (err) {
         if (settings.model !== undefined) throw err;
@@ -183,7 +186,7 @@ export class MscnRun {
   async update(recent: readonly QueryOutcome[]): Promise<void> {
     const { ctx, settings } = this;
     this.executed += recent.length;
-    if (!this.model || !this.metadata) return;
+    if (!this.bundle || !this.metadata) return;
     const queries = [...new Set(recent.filter((o) => !o.handlers.some((h) => h.name === 'mscn' && h.fallback)).map((o) => o.sql))];
     await collectTrueCards({
       engine: ctx.engine,
@@ -196,25 +199,26 @@ export class MscnRun {
     const fresh = await ctx.store.readUpdate(this.updatesTable, UPDATE_READER);
     const dialect = ctx.engine.capabilities.dialect;
     const schema = await ctx.engine.schema();
-    let model: MscnModel;
+    let bundle: MscnBundle;
     let examples: MscnExamples;
     if (settings.updateMode === 'retrain') {
       const source = await this.trainingSource();
       const earlier = source.sameDatabase ? await ctx.store.readAll(this.cardsTable(source.dataset)) : [];
       examples = examplesFromRows([...earlier, ...(await ctx.store.readAll(this.updatesTable))], dialect, schema);
       if (examples.specs.length === 0) return;
-      model = await newMscnModel(examples, ctx.engine, this.options.hidden, settings.seed);
+      bundle = await newMscnModel(examples, ctx.engine, this.options.hidden, settings.seed);
     } else {
       examples = examplesFromRows(fresh, dialect, schema);
       if (examples.specs.length === 0) return;
-      model = MscnModel.fromBuffer(this.model.toBuffer());
+      bundle = { model: MscnModel.fromBuffer(this.bundle.model.toBuffer()), transform: this.bundle.transform };
     }
-    const fit = await fitMscn(model, examples, {
+    const fit = await fitMscn(bundle, examples, {
       epochs: settings.updateEpochs,
       batchSize: this.options.batchSize,
       learningRate: settings.learningRate,
       validationFraction: this.options.validationFraction,
       patience: this.options.patience,
+      loss: this.options.loss,
       seed: settings.seed + this.updates.length + 1,
     });
     const metadata = await this.registry.save(
@@ -226,11 +230,12 @@ export class MscnRun {
         trainingQueries: examples.queries,
         validation: finiteOnly({ ...fit.validation, best_epoch: fit.bestEpoch, epochs_run: fit.epochsRun }),
         parent: this.metadata.id,
+        featurization: featurizationOf(bundle),
         notes: { periodicUpdate: true, afterQueries: this.executed },
       },
-      model.toBuffer(),
+      bundle.model.toBuffer(),
     );
-    await this.adopt(model, metadata);
+    await this.adopt(bundle, metadata);
     this.updates.push({ after: this.executed, model: metadata.id, samples: examples.specs.length });
   }
 

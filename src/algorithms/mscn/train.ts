@@ -9,6 +9,7 @@ import { MscnModel, type MscnEpochReport, type RelSetSpec } from '../../native/i
 import { analyzeQuery } from '../common/query-analysis.js';
 import { relSetSpec } from './features.js';
 import { buildMscnMetadata } from './metadata.js';
+import { QuantileTransform } from './quantiles.js';
 
 export interface MscnExamples {
   specs: RelSetSpec[];
@@ -60,6 +61,8 @@ export function examplesFromRows(rows: readonly Record<string, unknown>[], diale
   return examples;
 }
 
+export type MscnLoss = 'qerror' | 'log-squared';
+
 export interface MscnFitOptions {
   epochs: number;
   batchSize: number;
@@ -67,6 +70,7 @@ export interface MscnFitOptions {
   validationFraction: number;
   patience: number;
   seed: number;
+  loss?: MscnLoss;
   onEpoch?: (report: MscnEpochReport) => void;
 }
 
@@ -79,8 +83,30 @@ export interface MscnFitResult {
   validation: { qerror_mean: number; qerror_median: number; qerror_p95: number };
 }
 
-/** Trains `model` in place (a fresh one, or a loaded one to fine-tune). */
-export async function fitMscn(model: MscnModel, examples: MscnExamples, options: MscnFitOptions): Promise<MscnFitResult> {
+/** A model with the literal transform it was built with (both are needed to estimate). */
+export interface MscnBundle {
+  model: MscnModel;
+  transform: QuantileTransform;
+}
+
+/** The registry's featurization record of a bundle, and back. */
+export function featurizationOf(bundle: MscnBundle): Record<string, unknown> {
+  return { quantiles: bundle.transform.quantiles };
+}
+
+export function transformFrom(featurization: Record<string, unknown> | undefined): QuantileTransform {
+  const quantiles = featurization?.quantiles;
+  if (typeof quantiles !== 'object' || quantiles === null) return QuantileTransform.empty();
+  const table: Record<string, number[]> = {};
+  for (const [column, values] of Object.entries(quantiles)) {
+    if (Array.isArray(values) && values.every((v) => typeof v === 'number')) table[column] = values;
+  }
+  return new QuantileTransform(table);
+}
+
+/** Trains the bundle's model in place (a fresh one, or a loaded one to fine-tune). */
+export async function fitMscn(bundle: MscnBundle, examples: MscnExamples, options: MscnFitOptions): Promise<MscnFitResult> {
+  const { model, transform } = bundle;
   if (examples.specs.length === 0) {
     throw new PilotScopeError(
       'EXPERIMENT_INVALID',
@@ -88,13 +114,14 @@ export async function fitMscn(model: MscnModel, examples: MscnExamples, options:
     );
   }
   let best: MscnEpochReport | undefined;
-  const result = await model.train(model.encode(examples.specs), Float64Array.from(examples.cards), {
+  const result = await model.train(model.encode(examples.specs.map((s) => transform.apply(s))), Float64Array.from(examples.cards), {
     epochs: options.epochs,
     batchSize: options.batchSize,
     learningRate: options.learningRate,
     validationFraction: options.validationFraction,
     patience: options.patience,
     seed: options.seed,
+    ...(options.loss ? { loss: options.loss } : {}),
     onEpoch: (report) => {
       if (report.best) best = report;
       options.onEpoch?.(report);
@@ -114,6 +141,7 @@ export async function fitMscn(model: MscnModel, examples: MscnExamples, options:
 }
 
 /** A fresh model whose vocabularies and column domains come from the examples and the training database. */
-export async function newMscnModel(examples: MscnExamples, trainingEngine: Engine, hidden: number, seed: number): Promise<MscnModel> {
-  return MscnModel.create(await buildMscnMetadata(examples.specs, trainingEngine, { hidden, seed }));
+export async function newMscnModel(examples: MscnExamples, trainingEngine: Engine, hidden: number, seed: number): Promise<MscnBundle> {
+  const { metadata, transform } = await buildMscnMetadata(examples.specs, trainingEngine, { hidden, seed });
+  return { model: MscnModel.create(metadata), transform };
 }
