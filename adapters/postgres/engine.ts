@@ -23,6 +23,7 @@ import type {
 import { PilotScopeError } from '../../src/errors.js';
 import { connectionError, type ServerTarget } from './connection.js';
 import { KnobManager } from './knobs.js';
+import type { JournalEntry } from './knob-journal.js';
 import { IndexManager } from './indexes.js';
 import { readSchema } from './schema.js';
 import { toPlanTree, type PgExplainDocument } from './plan.js';
@@ -128,6 +129,11 @@ export class PostgresEngine implements Engine {
 
   resetKnobs(): Promise<void> {
     return this.knobs.reset();
+  }
+
+  /** Knobs pilotscope changed on this server and has not reset yet, with the originals it will restore. */
+  pendingKnobs(): Record<string, JournalEntry> {
+    return this.knobs.pending();
   }
 
   async setIndexes(indexes: readonly IndexSpec[], options: IndexOptions = {}): Promise<void> {
