@@ -10,6 +10,7 @@ import type {
   Engine,
   EngineCapabilities,
   ExecutionRequest,
+  ExistingIndex,
   IndexOptions,
   IndexSpec,
   KnobChange,
@@ -142,6 +143,23 @@ export class PostgresEngine implements Engine {
     }
     await this.indexes.set(indexes, options);
     this.schemaCache = undefined;
+  }
+
+  listIndexes(): Promise<ExistingIndex[]> {
+    return this.indexes.list();
+  }
+
+  async indexSizes(indexes: readonly IndexSpec[]): Promise<number[]> {
+    if (!this.extensions.hypopg) {
+      throw new PilotScopeError('DB_EXTENSION_MISSING', `Estimating index sizes needs the hypopg extension, which ${this.name} does not have. Install postgresql-15-hypopg (\`npm run setup\`).`);
+    }
+    return this.indexes.estimateSizes(indexes);
+  }
+
+  async dropIndexes(indexes: readonly IndexSpec[]): Promise<string[]> {
+    const dropped = await this.indexes.drop(indexes);
+    this.schemaCache = undefined;
+    return dropped;
   }
 
   async schema(): Promise<SchemaInfo> {

@@ -187,6 +187,16 @@ export interface IndexSpec {
   name?: string;
 }
 
+/** A real index as an engine lists it. */
+export interface ExistingIndex extends IndexSpec {
+  name: string;
+  /** Key columns in order; `expression` is set when some keys are expressions (not listed). */
+  expression: boolean;
+  unique: boolean;
+  /** Backs a primary key, unique or exclusion constraint (never dropped by pilotscope). */
+  constraint: boolean;
+}
+
 export interface IndexOptions {
   /** What-if indexes visible to the planner only. */
   hypothetical?: boolean;
@@ -216,6 +226,13 @@ export interface Engine {
 
   /** Replaces the set of indexes the planner sees (real or hypothetical). */
   setIndexes(indexes: readonly IndexSpec[], options?: IndexOptions): Promise<void>;
+
+  /** Engines with indexes: the real indexes that exist now. */
+  listIndexes?(): Promise<ExistingIndex[]>;
+  /** Engines with hypothetical indexes: estimated size in bytes of each index if it were built. */
+  indexSizes?(indexes: readonly IndexSpec[]): Promise<number[]>;
+  /** Engines with indexes: drops real indexes by name (as setIndexes names them); returns the names dropped. */
+  dropIndexes?(indexes: readonly IndexSpec[]): Promise<string[]>;
 
   schema(): Promise<SchemaInfo>;
 
