@@ -52,3 +52,11 @@ test.serial('built indexes can be dropped by name; constraint indexes are refuse
   t.true(isPilotScopeError(err, 'USAGE'));
   t.true((await engine.listIndexes()).some((i) => i.name === 'badges_pkey'));
 });
+
+test.serial('execution time comes with its planning share', async (t) => {
+  const data = await engine.run({ sql: 'select count(*) from votes v, posts p where v.postid = p.id', pull: { executionTime: true } });
+  t.true(data.planningTime! > 0);
+  t.true(data.planningTime! < data.executionTime!);
+  const plan = await engine.run({ sql: 'select count(*) from votes', pull: { estimatedCost: true } });
+  t.true(plan.planningTime! > 0, 'an EXPLAIN reports its planning time too');
+});

@@ -283,6 +283,7 @@ function assemble(request: ExecutionRequest, script: ScriptPlan, results: pg.Que
     const planning = (doc['Planning Time'] ?? 0) / 1000;
     const execution = (doc['Execution Time'] ?? 0) / 1000;
     data.serverTime = planning + execution;
+    if (doc['Planning Time'] !== undefined) data.planningTime = planning;
     if (script.mode === 'explain-analyze' && pull.executionTime) data.executionTime = planning + execution;
   }
   if (script.at.relsets !== undefined) {

@@ -153,6 +153,8 @@ export interface PilotTransData {
   pushReport?: PushReport;
   /** Time spent inside the engine's server for this request (planning + execution), seconds. */
   serverTime?: number;
+  /** Of that, the time spent planning, seconds (engines that report it; PostgreSQL when the statement ran as EXPLAIN). */
+  planningTime?: number;
   /** Wall time of the whole request as the client saw it, seconds. */
   wallTime?: number;
 }
