@@ -1,0 +1,220 @@
+/*
+ * hooks.c
+ *		The path hooks: where pushed rows are applied and relation sets are
+ *		recorded.
+ *
+ * Every hook first checks active_run; with no run (no payload, collection
+ * off, nested planning) it passes straight on to the previous hook.
+ *
+ *	set_rel_pathlist_hook	base relations: record, apply, rebuild paths
+ *	set_join_pathlist_hook	join relations: record, apply on the first pair
+ *							the hook sees for the join relation, rebuild
+ *	join_search_hook		runs the usual search (or GEQO), then records the
+ *							join relations it kept and handles the ones no
+ *							set_join_pathlist_hook call reached
+ *
+ * Under GEQO each tour builds its join relations afresh (and frees them), so
+ * the join hook records relation sets from every tour and applies pushed rows
+ * in every tour; a relation whose rows already equal the pushed value needs
+ * nothing.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_class.h"
+#include "optimizer/geqo.h"
+#include "optimizer/paths.h"
+
+#include "pilotscope.h"
+
+static set_rel_pathlist_hook_type prev_set_rel_pathlist_hook = NULL;
+static set_join_pathlist_hook_type prev_set_join_pathlist_hook = NULL;
+static join_search_hook_type prev_join_search_hook = NULL;
+
+static bool
+is_plain_table(RangeTblEntry *rte)
+{
+	return rte->rtekind == RTE_RELATION && !rte->inh &&
+		rte->relkind != RELKIND_FOREIGN_TABLE && rte->tablesample == NULL;
+}
+
+static void
+push_base_rel(PilotRun *run, PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
+{
+	RelSetRecord *rec = run_relset(run, root, rel->relids, false);
+	double		target;
+
+	if (rte->rtekind == RTE_RELATION)
+		run->planned_table = true;
+	if (rec->planner_rows < 0)
+		rec->planner_rows = rel->rows;
+
+	if (run_target_rows(run, rec, &target))
+	{
+		if (IS_DUMMY_REL(rel))
+			run_set_outcome(rec, PUSH_FAILED_EMPTY);
+		else if (rel->rows == target)
+			run_set_outcome(rec, PUSH_APPLIED);
+		else if (is_plain_table(rte))
+		{
+			rebuild_plain_rel_paths(root, rel, target);
+			run_set_outcome(rec, PUSH_APPLIED);
+		}
+		else
+		{
+			patch_rel_rows(rel, target);
+			run_set_outcome(rec, PUSH_APPLIED_NOT_PLAIN);
+		}
+	}
+	rec->rows = rel->rows;
+}
+
+static void
+pilotscope_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
+							RangeTblEntry *rte)
+{
+	PilotRun   *run = active_run;
+
+	/* children of appendrels and partitions are not relation sets of the query */
+	if (run != NULL && rel->reloptkind == RELOPT_BASEREL)
+		push_base_rel(run, root, rel, rte);
+
+	/* after us, so that other extensions see the rebuilt paths */
+	if (prev_set_rel_pathlist_hook)
+		prev_set_rel_pathlist_hook(root, rel, rti, rte);
+}
+
+/* Returns true if it rebuilt the paths (the previous hook then already ran). */
+static bool
+push_join_rel(PilotRun *run, PlannerInfo *root, RelOptInfo *joinrel,
+			  RelOptInfo *outerrel, RelOptInfo *innerrel, JoinType jointype,
+			  JoinPathExtraData *extra)
+{
+	RelSetRecord *rec = run_relset(run, root, joinrel->relids, true);
+	double		target;
+	bool		rebuilt = false;
+
+	if (rec->planner_rows < 0)
+		rec->planner_rows = joinrel->rows;
+
+	if (run_target_rows(run, rec, &target))
+	{
+		if (joinrel->rows != target)
+		{
+			bool		other_pairs = rebuild_join_rel_paths(run, root, joinrel, outerrel,
+															 innerrel, jointype, extra,
+															 target);
+
+			run_set_outcome(rec, other_pairs ? PUSH_APPLIED_MIXED_PAIRS : PUSH_APPLIED);
+			rebuilt = true;
+		}
+		else
+			run_set_outcome(rec, PUSH_APPLIED);
+	}
+	rec->rows = joinrel->rows;
+	return rebuilt;
+}
+
+static void
+pilotscope_set_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel,
+							 RelOptInfo *outerrel, RelOptInfo *innerrel,
+							 JoinType jointype, JoinPathExtraData *extra)
+{
+	PilotRun   *run = active_run;
+
+	/*
+	 * Our own rebuild calls add_paths_to_joinrel, which calls this hook
+	 * again: then only the previous hook runs.  Child joins of partitionwise
+	 * joins are not relation sets of the query.
+	 */
+	if (run != NULL && !run->in_join_rebuild && joinrel->reloptkind == RELOPT_JOINREL)
+	{
+		if (push_join_rel(run, root, joinrel, outerrel, innerrel, jointype, extra))
+			return;
+	}
+	if (prev_set_join_pathlist_hook)
+		prev_set_join_pathlist_hook(root, joinrel, outerrel, innerrel, jointype, extra);
+}
+
+/*
+ * After the search: record the join relations it kept, and deal with pushed
+ * values that no set_join_pathlist_hook call could apply.  PostgreSQL skips
+ * that hook when the join's restriction list holds a pseudoconstant clause
+ * (e.g. "now() > '2000-01-01'"), which it places at the top join.  The top
+ * join's rows only matter above the join search, so they are patched; a join
+ * below (possible under outer joins) has already been used, so it is
+ * reported as not applied.
+ */
+static void
+finish_join_search(PilotRun *run, PlannerInfo *root, int first_new, RelOptInfo *final_rel)
+{
+	int			i;
+
+	for (i = first_new; i < list_length(root->join_rel_list); i++)
+	{
+		RelOptInfo *joinrel = (RelOptInfo *) list_nth(root->join_rel_list, i);
+		RelSetRecord *rec;
+		double		target;
+
+		if (joinrel->reloptkind != RELOPT_JOINREL)
+			continue;
+		rec = run_relset(run, root, joinrel->relids, true);
+		if (rec->planner_rows < 0)
+			rec->planner_rows = joinrel->rows;
+		if (run_target_rows(run, rec, &target) && joinrel->rows != target)
+		{
+			if (joinrel == final_rel)
+			{
+				patch_rel_rows(joinrel, target);
+				run_set_outcome(rec, PUSH_APPLIED_PSEUDO_TOP);
+			}
+			else
+				run_set_outcome(rec, PUSH_FAILED_PSEUDOCONSTANT);
+		}
+		rec->rows = joinrel->rows;
+	}
+}
+
+/* The join search make_rel_from_joinlist() would have run without us. */
+static RelOptInfo *
+run_join_search(PlannerInfo *root, int levels_needed, List *initial_rels, bool *used_geqo)
+{
+	*used_geqo = false;
+	if (prev_join_search_hook)
+		return prev_join_search_hook(root, levels_needed, initial_rels);
+	if (enable_geqo && levels_needed >= geqo_threshold)
+	{
+		*used_geqo = true;
+		return geqo(root, levels_needed, initial_rels);
+	}
+	return standard_join_search(root, levels_needed, initial_rels);
+}
+
+static RelOptInfo *
+pilotscope_join_search(PlannerInfo *root, int levels_needed, List *initial_rels)
+{
+	PilotRun   *run = active_run;
+	int			first_new;
+	bool		used_geqo;
+	RelOptInfo *final_rel;
+
+	if (run == NULL)
+		return run_join_search(root, levels_needed, initial_rels, &used_geqo);
+
+	first_new = list_length(root->join_rel_list);
+	final_rel = run_join_search(root, levels_needed, initial_rels, &used_geqo);
+	if (used_geqo)
+		run_note_geqo(run, root);
+	finish_join_search(run, root, first_new, final_rel);
+	return final_rel;
+}
+
+void
+pilotscope_install_path_hooks(void)
+{
+	prev_set_rel_pathlist_hook = set_rel_pathlist_hook;
+	set_rel_pathlist_hook = pilotscope_set_rel_pathlist;
+	prev_set_join_pathlist_hook = set_join_pathlist_hook;
+	set_join_pathlist_hook = pilotscope_set_join_pathlist;
+	prev_join_search_hook = join_search_hook;
+	join_search_hook = pilotscope_join_search;
+}
