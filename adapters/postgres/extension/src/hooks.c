@@ -37,33 +37,59 @@ is_plain_table(RangeTblEntry *rte)
 		rte->relkind != RELKIND_FOREIGN_TABLE && rte->tablesample == NULL;
 }
 
+/*
+ * Replaces the sizes of every base relation of the query level that has a
+ * pushed value, and records them all.  Returns true if a size changed.
+ */
+static bool
+push_base_sizes(PilotRun *run, PlannerInfo *root)
+{
+	bool		changed = false;
+	int			rti;
+
+	for (rti = 1; rti < root->simple_rel_array_size; rti++)
+	{
+		RelOptInfo *rel = root->simple_rel_array[rti];
+		RangeTblEntry *rte = root->simple_rte_array[rti];
+		RelSetRecord *rec;
+		double		target;
+
+		if (rel == NULL || rel->reloptkind != RELOPT_BASEREL)
+			continue;
+		rec = run_relset(run, root, rel->relids, false);
+		if (rec->planner_rows < 0)
+			rec->planner_rows = rel->rows;
+		if (rte->rtekind == RTE_RELATION)
+			run->planned_table = true;
+		if (run_target_rows(run, rec, &target))
+		{
+			if (IS_DUMMY_REL(rel))
+				run_set_outcome(rec, PUSH_FAILED_EMPTY);
+			else if (rel->rows != target)
+			{
+				rel->rows = target;
+				changed = true;
+			}
+		}
+		rec->rows = rel->rows;
+	}
+	return changed;
+}
+
+/* A base relation's paths are complete: check they carry the pushed rows. */
 static void
-push_base_rel(PilotRun *run, PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
+finish_base_rel(PilotRun *run, PlannerInfo *root, RelOptInfo *rel, RangeTblEntry *rte)
 {
 	RelSetRecord *rec = run_relset(run, root, rel->relids, false);
 	double		target;
 
-	if (rte->rtekind == RTE_RELATION)
-		run->planned_table = true;
-	if (rec->planner_rows < 0)
-		rec->planner_rows = rel->rows;
-
-	if (run_target_rows(run, rec, &target))
+	if (run_target_rows(run, rec, &target) && !IS_DUMMY_REL(rel))
 	{
-		if (IS_DUMMY_REL(rel))
-			run_set_outcome(rec, PUSH_FAILED_EMPTY);
-		else if (rel->rows == target)
-			run_set_outcome(rec, PUSH_APPLIED);
-		else if (is_plain_table(rte))
-		{
-			rebuild_plain_rel_paths(root, rel, target);
-			run_set_outcome(rec, PUSH_APPLIED);
-		}
-		else
-		{
-			patch_rel_rows(rel, target);
+		/* a plain table built its paths with the pushed size in place */
+		if (!is_plain_table(rte) && patch_path_rows(rel))
 			run_set_outcome(rec, PUSH_APPLIED_NOT_PLAIN);
-		}
+		else
+			run_set_outcome(rec, PUSH_APPLIED);
 	}
 	rec->rows = rel->rows;
 }
@@ -74,16 +100,36 @@ pilotscope_set_rel_pathlist(PlannerInfo *root, RelOptInfo *rel, Index rti,
 {
 	PilotRun   *run = active_run;
 
-	/* children of appendrels and partitions are not relation sets of the query */
-	if (run != NULL && rel->reloptkind == RELOPT_BASEREL)
-		push_base_rel(run, root, rel, rte);
+	if (run != NULL)
+	{
+		RootInfo   *info = run_root(run, root);
 
-	/* after us, so that other extensions see the rebuilt paths */
+		/*
+		 * The first relation of the level to get here (possibly an appendrel
+		 * child) built its paths before any size was replaced; the others
+		 * will build theirs after.
+		 */
+		if (!info->sizes_pushed)
+		{
+			info->sizes_pushed = true;
+			if (push_base_sizes(run, root) && is_plain_table(rte) && !IS_DUMMY_REL(rel))
+				rebuild_plain_rel_paths(root, rel);
+		}
+		/* children of appendrels and partitions are not relation sets of the query */
+		if (rel->reloptkind == RELOPT_BASEREL)
+			finish_base_rel(run, root, rel, rte);
+	}
+
+	/* after us, so that other extensions see the final paths */
 	if (prev_set_rel_pathlist_hook)
 		prev_set_rel_pathlist_hook(root, rel, rti, rte);
 }
 
-/* Returns true if it rebuilt the paths (the previous hook then already ran). */
+/*
+ * Records a join relation and applies its pushed rows the first time the
+ * hook sees it.  Returns true if its paths were rebuilt (the rebuild's own
+ * add_paths_to_joinrel call has then run the previous hook already).
+ */
 static bool
 push_join_rel(PilotRun *run, PlannerInfo *root, RelOptInfo *joinrel,
 			  RelOptInfo *outerrel, RelOptInfo *innerrel, JoinType jointype,
@@ -91,27 +137,20 @@ push_join_rel(PilotRun *run, PlannerInfo *root, RelOptInfo *joinrel,
 {
 	RelSetRecord *rec = run_relset(run, root, joinrel->relids, true);
 	double		target;
-	bool		rebuilt = false;
+	JoinRowsMethod method = JOIN_ROWS_IN_PLACE;
 
 	if (rec->planner_rows < 0)
 		rec->planner_rows = joinrel->rows;
-
 	if (run_target_rows(run, rec, &target))
 	{
 		if (joinrel->rows != target)
-		{
-			bool		other_pairs = rebuild_join_rel_paths(run, root, joinrel, outerrel,
-															 innerrel, jointype, extra,
-															 target);
-
-			run_set_outcome(rec, other_pairs ? PUSH_APPLIED_MIXED_PAIRS : PUSH_APPLIED);
-			rebuilt = true;
-		}
-		else
-			run_set_outcome(rec, PUSH_APPLIED);
+			method = set_join_rel_rows(run, root, joinrel, outerrel, innerrel,
+									   jointype, extra, target);
+		run_set_outcome(rec, method == JOIN_ROWS_REBUILT_KEEPING_OTHER_PAIRS
+						? PUSH_APPLIED_MIXED_PAIRS : PUSH_APPLIED);
 	}
 	rec->rows = joinrel->rows;
-	return rebuilt;
+	return method != JOIN_ROWS_IN_PLACE;
 }
 
 static void
@@ -164,7 +203,8 @@ finish_join_search(PilotRun *run, PlannerInfo *root, int first_new, RelOptInfo *
 		{
 			if (joinrel == final_rel)
 			{
-				patch_rel_rows(joinrel, target);
+				joinrel->rows = target;
+				patch_path_rows(joinrel);
 				run_set_outcome(rec, PUSH_APPLIED_PSEUDO_TOP);
 			}
 			else

@@ -3,18 +3,34 @@
  *		Replacing the row count of a relation and making its paths agree.
  *
  * PostgreSQL offers no hook between "the size of a relation is estimated"
- * and "its paths are built", so the rows are replaced after the paths exist
- * and the paths are then rebuilt: every cost function copies rows into the
- * path when the path is created (scans from rel->rows, joins from
- * joinrel->rows, partial paths divided by the parallel divisor), and the
- * parameterized-size caches (ppilist) are capped by the old rows.
+ * and "its paths are built".  What the path costs take from a relation's
+ * rows (costsize.c):
+ *	- every path copies them into path->rows when it is created (partial
+ *	  paths divided by the parallel divisor, parameterized paths taking their
+ *	  ParamPathInfo's rows, which are capped by the relation's rows and cached
+ *	  in rel->ppilist);
+ *	- every path adds pathtarget->cost.per_tuple * path->rows to its cost
+ *	  (zero when the target list holds plain columns only);
+ *	- parameterized index paths of a base relation estimate their loop count
+ *	  from the rows of the OTHER base relations (indxpath.c, get_loop_count).
  *
- * Plain tables are rebuilt with the same exported functions core uses for
- * them.  A join relation gets the paths of the current input pair rebuilt by
- * calling add_paths_to_joinrel() again; every later pair is costed with the
- * new rows anyway.  Where a rebuild is not possible (subqueries, functions,
- * appendrels, foreign tables, the top join under a pseudoconstant clause),
- * the rows of the existing paths are patched instead.
+ * Base relations: all sizes of a query level are replaced when the first of
+ * its relations reaches set_rel_pathlist_hook (every size is known by then,
+ * no later relation has paths yet), and that first relation's paths are
+ * rebuilt with the exported functions core uses for a plain table.  Every
+ * later relation builds its paths with the pushed sizes in place.
+ *
+ * Join relations: at the end of the first add_paths_to_joinrel() call for a
+ * join relation the paths of that one input pair exist.  When the target list
+ * costs nothing per row and no cached parameterized size is capped by the old
+ * rows, replacing path->rows in place gives exactly the paths a rebuild would
+ * give (the costs do not move, so add_path kept the same paths).  Otherwise
+ * the pair's paths are rebuilt by calling add_paths_to_joinrel() again.  Every
+ * later input pair is costed with the new rows anyway.
+ *
+ * Relations whose paths cannot be rebuilt from here (subqueries, functions,
+ * appendrels, foreign tables; the top join under a pseudoconstant clause)
+ * get the rows of their existing paths patched, and the report says so.
  */
 #include "postgres.h"
 
@@ -24,6 +40,33 @@
 #include "optimizer/paths.h"
 
 #include "pilotscope.h"
+
+/* The rows of a partial path are per participant; costsize.c divides so. */
+static double
+parallel_divisor(const Path *path)
+{
+	double		divisor = path->parallel_workers;
+
+	if (parallel_leader_participation)
+	{
+		double		leader_share = 1.0 - 0.3 * path->parallel_workers;
+
+		if (leader_share > 0)
+			divisor += leader_share;
+	}
+	return divisor;
+}
+
+/* The rows a path of rel should have, given the rel's rows. */
+static double
+expected_path_rows(const Path *path, double rel_rows)
+{
+	if (path->param_info != NULL)
+		return Min(path->rows, rel_rows);	/* per outer row, capped */
+	if (path->parallel_workers > 0)
+		return clamp_row_est(rel_rows / parallel_divisor(path));
+	return rel_rows;
+}
 
 static void
 forget_paths(RelOptInfo *rel)
@@ -38,18 +81,16 @@ forget_paths(RelOptInfo *rel)
 }
 
 /*
- * Gives a plain table (no inheritance, not foreign, no TABLESAMPLE) the given
- * rows and builds its scan paths again: sequential (and parallel sequential)
- * scans, index and bitmap scans, TID scans.
+ * Builds the scan paths of a plain table (no inheritance, not foreign, no
+ * TABLESAMPLE) again, for its current rows: sequential and parallel
+ * sequential scans, index and bitmap scans, TID scans.
  */
 void
-rebuild_plain_rel_paths(PlannerInfo *root, RelOptInfo *rel, double rows)
+rebuild_plain_rel_paths(PlannerInfo *root, RelOptInfo *rel)
 {
 	Relids		required_outer = rel->lateral_relids;
 
-	rel->rows = rows;
 	forget_paths(rel);
-
 	add_path(rel, create_seqscan_path(root, rel, required_outer, 0));
 	if (rel->consider_parallel && required_outer == NULL)
 	{
@@ -63,41 +104,47 @@ rebuild_plain_rel_paths(PlannerInfo *root, RelOptInfo *rel, double rows)
 	create_tidscan_paths(root, rel);
 }
 
-/* Makes one existing path agree with its relation's new rows (not its costs). */
-static void
-patch_path_rows(Path *path, double old_rows, double rows, bool partial)
+static bool
+patch_path_list(List *paths, double rel_rows)
 {
-	if (path->param_info != NULL)
-	{
-		/* rows per outer row: the planner caps them by the relation's rows */
-		if (path->rows > rows)
-			path->rows = rows;
-	}
-	else if (partial)
-		path->rows = clamp_row_est(path->rows * (rows / old_rows));
-	else
-		path->rows = rows;
-}
-
-/* Sets rel->rows and patches the rows of the paths the relation already has. */
-void
-patch_rel_rows(RelOptInfo *rel, double rows)
-{
-	double		old_rows = rel->rows > 0 ? rel->rows : 1;
+	bool		changed = false;
 	ListCell   *lc;
 
-	rel->rows = rows;
-	foreach(lc, rel->pathlist)
-		patch_path_rows((Path *) lfirst(lc), old_rows, rows, false);
-	foreach(lc, rel->partial_pathlist)
-		patch_path_rows((Path *) lfirst(lc), old_rows, rows, true);
+	foreach(lc, paths)
+	{
+		Path	   *path = (Path *) lfirst(lc);
+		double		rows = expected_path_rows(path, rel_rows);
+
+		if (path->rows != rows)
+		{
+			path->rows = rows;
+			changed = true;
+		}
+	}
+	return changed;
+}
+
+/*
+ * Makes the rows of rel's existing paths (and cached parameterized sizes)
+ * agree with rel->rows, without recosting them.  Returns true if any path
+ * had other rows.
+ */
+bool
+patch_path_rows(RelOptInfo *rel)
+{
+	bool		changed = false;
+	ListCell   *lc;
+
+	changed |= patch_path_list(rel->pathlist, rel->rows);
+	changed |= patch_path_list(rel->partial_pathlist, rel->rows);
 	foreach(lc, rel->ppilist)
 	{
 		ParamPathInfo *ppi = (ParamPathInfo *) lfirst(lc);
 
-		if (ppi->ppi_rows > rows)
-			ppi->ppi_rows = rows;
+		if (ppi->ppi_rows > rel->rows)
+			ppi->ppi_rows = rel->rows;
 	}
+	return changed;
 }
 
 /* True if the path is a join of exactly this (outer, inner) pair. */
@@ -113,7 +160,7 @@ path_joins_pair(Path *path, RelOptInfo *outerrel, RelOptInfo *innerrel)
 		join->innerjoinpath->parent == innerrel;
 }
 
-/* Splits a path list into the paths of the pair and the others (kept). */
+/* The paths of a list that are not joins of this pair. */
 static List *
 paths_not_of_pair(List *paths, RelOptInfo *outerrel, RelOptInfo *innerrel)
 {
@@ -130,25 +177,69 @@ paths_not_of_pair(List *paths, RelOptInfo *outerrel, RelOptInfo *innerrel)
 	return kept;
 }
 
-/*
- * Called from set_join_pathlist_hook, i.e. at the end of add_paths_to_joinrel
- * for (outerrel, innerrel): gives the join relation the given rows and builds
- * the paths of this pair again.  Paths of other origins (an FDW or custom
- * scan provider, or an earlier pair for which no hook ran because of a
- * pseudoconstant clause) cannot be rebuilt from here: they are kept with
- * patched rows.  Returns true if any join path of another pair was kept.
- */
-bool
-rebuild_join_rel_paths(PilotRun *run, PlannerInfo *root, RelOptInfo *joinrel,
-					   RelOptInfo *outerrel, RelOptInfo *innerrel,
-					   JoinType jointype, JoinPathExtraData *extra, double rows)
+static bool
+has_join_paths(List *paths)
 {
-	double		old_rows = joinrel->rows > 0 ? joinrel->rows : 1;
-	List	   *kept = paths_not_of_pair(joinrel->pathlist, outerrel, innerrel);
-	List	   *kept_partial = paths_not_of_pair(joinrel->partial_pathlist, outerrel, innerrel);
-	bool		other_pairs = false;
 	ListCell   *lc;
 
+	foreach(lc, paths)
+	{
+		Path	   *path = (Path *) lfirst(lc);
+
+		if (IsA(path, NestPath) || IsA(path, MergePath) || IsA(path, HashPath))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * True if replacing path->rows in place is exactly what rebuilding the join
+ * relation's paths for the new rows would produce (see the file header).
+ */
+static bool
+rows_replaceable_in_place(RelOptInfo *joinrel, double rows)
+{
+	ListCell   *lc;
+
+	if (pilotscope_always_rebuild || joinrel->reltarget->cost.per_tuple != 0)
+		return false;
+	foreach(lc, joinrel->ppilist)
+	{
+		ParamPathInfo *ppi = (ParamPathInfo *) lfirst(lc);
+
+		/* the cap may have cut it, or would cut it now */
+		if (ppi->ppi_rows >= joinrel->rows || ppi->ppi_rows > rows)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Called from set_join_pathlist_hook, i.e. at the end of add_paths_to_joinrel
+ * for (outerrel, innerrel), the first time the hook sees this join relation:
+ * gives it the given rows and makes its paths agree, in place or by
+ * rebuilding the pair's paths.  A rebuild keeps paths it cannot rebuild (an
+ * FDW's or custom provider's, or those of an earlier pair for which no hook
+ * ran because of a pseudoconstant clause) with patched rows.
+ */
+JoinRowsMethod
+set_join_rel_rows(PilotRun *run, PlannerInfo *root, RelOptInfo *joinrel,
+				  RelOptInfo *outerrel, RelOptInfo *innerrel,
+				  JoinType jointype, JoinPathExtraData *extra, double rows)
+{
+	List	   *kept;
+	List	   *kept_partial;
+	ListCell   *lc;
+
+	if (rows_replaceable_in_place(joinrel, rows))
+	{
+		joinrel->rows = rows;
+		patch_path_rows(joinrel);
+		return JOIN_ROWS_IN_PLACE;
+	}
+
+	kept = paths_not_of_pair(joinrel->pathlist, outerrel, innerrel);
+	kept_partial = paths_not_of_pair(joinrel->partial_pathlist, outerrel, innerrel);
 	joinrel->rows = rows;
 	forget_paths(joinrel);
 
@@ -161,17 +252,17 @@ rebuild_join_rel_paths(PilotRun *run, PlannerInfo *root, RelOptInfo *joinrel,
 	{
 		Path	   *path = (Path *) lfirst(lc);
 
-		other_pairs |= IsA(path, NestPath) || IsA(path, MergePath) || IsA(path, HashPath);
-		patch_path_rows(path, old_rows, rows, false);
+		path->rows = expected_path_rows(path, rows);
 		add_path(joinrel, path);
 	}
 	foreach(lc, kept_partial)
 	{
 		Path	   *path = (Path *) lfirst(lc);
 
-		other_pairs |= IsA(path, NestPath) || IsA(path, MergePath) || IsA(path, HashPath);
-		patch_path_rows(path, old_rows, rows, true);
+		path->rows = expected_path_rows(path, rows);
 		add_partial_path(joinrel, path);
 	}
-	return other_pairs;
+	if (has_join_paths(kept) || has_join_paths(kept_partial))
+		return JOIN_ROWS_REBUILT_KEEPING_OTHER_PAIRS;
+	return JOIN_ROWS_REBUILT;
 }

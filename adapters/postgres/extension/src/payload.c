@@ -70,6 +70,7 @@ typedef struct Parser
 	size_t		nentries;
 	size_t		entry_cap;
 	Buffer		scratch;		/* decoded keys and number text */
+	char		stray[16];		/* describes an unexpected character */
 } Parser;
 
 /* ---------- errors ---------- */
@@ -475,11 +476,16 @@ parse_number(Parser *p, double *value)
 	return true;
 }
 
-/* A short name of the JSON value starting at p->pos, for type errors. */
+/*
+ * A short name of the JSON value starting at p->pos, for type errors.  Uses
+ * the parser's one-slot buffer for a stray character.
+ */
 static const char *
-value_kind(const Parser *p)
+value_kind(Parser *p)
 {
-	switch (peek(p))
+	int			c = peek(p);
+
+	switch (c)
 	{
 		case '"':
 			return "a string";
@@ -495,9 +501,13 @@ value_kind(const Parser *p)
 		case -1:
 			return "the end of the payload";
 		default:
-			if (peek(p) == '-' || (peek(p) >= '0' && peek(p) <= '9'))
+			if (c == '-' || (c >= '0' && c <= '9'))
 				return "a number";
-			return "an invalid value";
+			if (c > 0x20 && c < 0x7f)
+				snprintf(p->stray, sizeof(p->stray), "'%c'", c);
+			else
+				snprintf(p->stray, sizeof(p->stray), "byte 0x%02x", c);
+			return p->stray;
 	}
 }
 

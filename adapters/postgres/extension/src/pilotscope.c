@@ -27,6 +27,7 @@ void		_PG_init(void);
 static char *cards_text = NULL;
 static bool collect_enabled = false;
 static bool collect_sql_enabled = false;
+bool		pilotscope_always_rebuild = false;
 
 /* The parsed pilotscope.cards (its GUC "extra"), or NULL when empty. */
 static const PsPayload *current_payload = NULL;
@@ -107,6 +108,14 @@ define_gucs(void)
 							 false,
 							 PGC_USERSET,
 							 0,
+							 NULL, NULL, NULL);
+	DefineCustomBoolVariable("pilotscope.always_rebuild",
+							 "Developer option: rebuild join paths instead of replacing their rows in place.",
+							 "Both give the same plans; tests use this to check that they do.",
+							 &pilotscope_always_rebuild,
+							 false,
+							 PGC_USERSET,
+							 GUC_NOT_IN_SAMPLE,
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("pilotscope");
 }

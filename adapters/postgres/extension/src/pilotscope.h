@@ -27,16 +27,27 @@
  */
 #define PILOTSCOPE_MAX_ALIAS_BYTES (NAMEDATALEN - 1 + 11)
 
+/* pilotscope.c: developer GUC pilotscope.always_rebuild */
+extern bool pilotscope_always_rebuild;
+
 /* hooks.c */
 extern void pilotscope_install_path_hooks(void);
 
 /* override.c */
-extern void rebuild_plain_rel_paths(PlannerInfo *root, RelOptInfo *rel, double rows);
-extern void patch_rel_rows(RelOptInfo *rel, double rows);
-extern bool rebuild_join_rel_paths(PilotRun *run, PlannerInfo *root,
-								   RelOptInfo *joinrel, RelOptInfo *outerrel,
-								   RelOptInfo *innerrel, JoinType jointype,
-								   JoinPathExtraData *extra, double rows);
+extern void rebuild_plain_rel_paths(PlannerInfo *root, RelOptInfo *rel);
+extern bool patch_path_rows(RelOptInfo *rel);
+typedef enum JoinRowsMethod
+{
+	JOIN_ROWS_IN_PLACE,			/* path rows replaced; exactly a rebuild's result */
+	JOIN_ROWS_REBUILT,			/* the pair's paths were built again */
+	JOIN_ROWS_REBUILT_KEEPING_OTHER_PAIRS	/* ... and other pairs' paths were
+											 * kept, not recosted */
+} JoinRowsMethod;
+
+extern JoinRowsMethod set_join_rel_rows(PilotRun *run, PlannerInfo *root,
+							  RelOptInfo *joinrel, RelOptInfo *outerrel,
+							  RelOptInfo *innerrel, JoinType jointype,
+							  JoinPathExtraData *extra, double rows);
 
 /* planwalk.c */
 extern void run_mark_parameterized(PilotRun *run, int cursorOptions);

@@ -240,8 +240,8 @@ name_relations(RootInfo *info, PlannerInfo *root)
 	pfree(original);
 }
 
-static RootInfo *
-root_info(PilotRun *run, PlannerInfo *root)
+RootInfo *
+run_root(PilotRun *run, PlannerInfo *root)
 {
 	bool		found;
 	RootSlot   *slot = root_map_insert(run->root_map, root, &found);
@@ -353,7 +353,7 @@ run_relset(PilotRun *run, PlannerInfo *root, Relids relids, bool is_join)
 
 	rec = palloc0(sizeof(RelSetRecord));
 	rec->root = root;
-	rec->root_info = root_info(run, root);
+	rec->root_info = run_root(run, root);
 	rec->relids = slot->key.relids;
 	rec->level = (int) root->query_level;
 	rec->is_join = is_join;
@@ -389,7 +389,7 @@ run_find_relset(PilotRun *run, PlannerInfo *root, Relids relids)
 void
 run_note_geqo(PilotRun *run, PlannerInfo *root)
 {
-	root_info(run, root)->geqo_used = true;
+	run_root(run, root)->geqo_used = true;
 }
 
 bool

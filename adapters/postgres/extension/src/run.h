@@ -42,6 +42,7 @@ typedef struct RootInfo
 	int			nslots;			/* simple_rel_array_size when named */
 	char	  **names;			/* unique alias per rtindex; NULL if no baserel */
 	char	  **relnames;		/* table name per rtindex; NULL if not a table */
+	bool		sizes_pushed;	/* base relation sizes replaced */
 	bool		geqo_used;
 	List	   *deparse_context;	/* built on demand when deparsing SQL */
 } RootInfo;
@@ -114,6 +115,9 @@ extern RelSetRecord *run_relset(PilotRun *run, PlannerInfo *root,
 
 /* The record of a relation set if the run has one; never creates one. */
 extern RelSetRecord *run_find_relset(PilotRun *run, PlannerInfo *root, Relids relids);
+
+/* Our description of a query level (created on first use). */
+extern RootInfo *run_root(PilotRun *run, PlannerInfo *root);
 
 /* Notes that GEQO searched the joins of this query level. */
 extern void run_note_geqo(PilotRun *run, PlannerInfo *root);
