@@ -577,6 +577,18 @@ parse_rels(Parser *p, DraftEntry *entry, size_t entry_no)
 	}
 }
 
+/* True if the number text has a nonzero digit before any exponent. */
+static bool
+mantissa_is_nonzero(const char *text, size_t len)
+{
+	size_t		i;
+
+	for (i = 0; i < len && text[i] != 'e' && text[i] != 'E'; i++)
+		if (text[i] >= '1' && text[i] <= '9')
+			return true;
+	return false;
+}
+
 static bool
 parse_rows(Parser *p, DraftEntry *entry, size_t entry_no)
 {
@@ -588,11 +600,12 @@ parse_rows(Parser *p, DraftEntry *entry, size_t entry_no)
 					entry_no, value_kind(p));
 	if (!parse_number(p, &rows))
 		return false;
+	/* judged on the text: -1e-400 is negative even though it underflows to -0 */
+	if (p->text[start] == '-' && mantissa_is_nonzero(p->text + start, p->pos - start))
+		return fail(p, start, "entry %zu: \"rows\" must be >= 0", entry_no);
 	if (!isfinite(rows))
 		return fail(p, start, "entry %zu: \"rows\" is too large (it must be a finite number)",
 					entry_no);
-	if (rows < 0)
-		return fail(p, start, "entry %zu: \"rows\" must be >= 0", entry_no);
 	entry->rows = rows == 0 ? 0.0 : rows;	/* no negative zero */
 	return true;
 }
@@ -602,13 +615,18 @@ parse_level(Parser *p, DraftEntry *entry, size_t entry_no)
 {
 	size_t		start = p->pos;
 	double		level;
+	size_t		i;
 
 	if (!(peek(p) == '-' || (peek(p) >= '0' && peek(p) <= '9')))
 		return fail(p, start, "entry %zu: \"level\" must be an integer >= 1, not %s",
 					entry_no, value_kind(p));
 	if (!parse_number(p, &level))
 		return false;
-	if (!(level >= 1 && level <= (double) PS_LEVEL_MAX) || level != floor(level))
+	/* written as an integer: digits only */
+	for (i = start; i < p->pos; i++)
+		if (p->text[i] < '0' || p->text[i] > '9')
+			break;
+	if (i < p->pos || !(level >= 1 && level <= (double) PS_LEVEL_MAX))
 		return fail(p, start,
 					"entry %zu: \"level\" must be an integer between 1 (the top query) and %d",
 					entry_no, PS_LEVEL_MAX);
