@@ -63,7 +63,7 @@ pilotscope_relsets(PG_FUNCTION_ARGS)
 	if (run == NULL)
 		PG_RETURN_VOID();
 
-	for (i = 0; i < run->nrecords; i++)
+	for (i = 0; i < run->nsorted; i++)
 	{
 		RelSetRecord *rec = run->sorted[i];
 		Datum		values[10];

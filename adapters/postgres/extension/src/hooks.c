@@ -20,8 +20,11 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "catalog/pg_class.h"
 #include "optimizer/geqo.h"
+#include "optimizer/optimizer.h"
 #include "optimizer/paths.h"
 
 #include "pilotscope.h"
@@ -35,6 +38,39 @@ is_plain_table(RangeTblEntry *rte)
 {
 	return rte->rtekind == RTE_RELATION && !rte->inh &&
 		rte->relkind != RELKIND_FOREIGN_TABLE && rte->tablesample == NULL;
+}
+
+/* The base relation an appendrel member (a partition, a UNION ALL arm) belongs to. */
+static Index
+appendrel_top_parent(PlannerInfo *root, Index rti)
+{
+	while (root->append_rel_array != NULL && root->append_rel_array[rti] != NULL)
+		rti = root->append_rel_array[rti]->parent_relid;
+	return rti;
+}
+
+/*
+ * Scales the members of an appendrel whose size was replaced, so that the
+ * Append built from them carries (about) the pushed rows and their own
+ * paths are costed consistently.  Members that already have paths (subquery
+ * arms are planned while sizes are estimated) get their rows patched.
+ */
+static void
+scale_appendrel_members(PlannerInfo *root, Index parent_rti, double factor)
+{
+	int			rti;
+
+	for (rti = 1; rti < root->simple_rel_array_size; rti++)
+	{
+		RelOptInfo *member = root->simple_rel_array[rti];
+
+		if (member == NULL || member->reloptkind != RELOPT_OTHER_MEMBER_REL ||
+			IS_DUMMY_REL(member) || appendrel_top_parent(root, rti) != parent_rti)
+			continue;
+		member->rows = clamp_row_est(member->rows * factor);
+		if (member->pathlist != NIL)
+			patch_path_rows(member);
+	}
 }
 
 /*
@@ -67,6 +103,8 @@ push_base_sizes(PilotRun *run, PlannerInfo *root)
 				run_set_outcome(rec, PUSH_FAILED_EMPTY);
 			else if (rel->rows != target)
 			{
+				if (rte->inh && rel->rows > 0)
+					scale_appendrel_members(root, rti, target / rel->rows);
 				rel->rows = target;
 				changed = true;
 			}
@@ -85,11 +123,16 @@ finish_base_rel(PilotRun *run, PlannerInfo *root, RelOptInfo *rel, RangeTblEntry
 
 	if (run_target_rows(run, rec, &target) && !IS_DUMMY_REL(rel))
 	{
-		/* a plain table built its paths with the pushed size in place */
-		if (!is_plain_table(rte) && patch_path_rows(rel))
-			run_set_outcome(rec, PUSH_APPLIED_NOT_PLAIN);
-		else
-			run_set_outcome(rec, PUSH_APPLIED);
+		/*
+		 * A plain table built its paths with the pushed size in place.  An
+		 * appendrel's members were scaled, so its Append paths differ from
+		 * the pushed rows only by rounding; set them exactly.  Other kinds
+		 * (subqueries, functions, VALUES, CTEs, foreign tables, TABLESAMPLE)
+		 * may have costed their paths with their own estimate.
+		 */
+		bool		patched = !is_plain_table(rte) && patch_path_rows(rel);
+
+		run_set_outcome(rec, patched && !rte->inh ? PUSH_APPLIED_NOT_PLAIN : PUSH_APPLIED);
 	}
 	rec->rows = rel->rows;
 }
@@ -153,6 +196,34 @@ push_join_rel(PilotRun *run, PlannerInfo *root, RelOptInfo *joinrel,
 	return method != JOIN_ROWS_IN_PLACE;
 }
 
+/*
+ * A child join of a partitionwise join: scales it by the factor its parent
+ * join was pushed by, so that the Append of the child joins carries (about)
+ * the parent's pushed rows.  Returns true if its paths were rebuilt.
+ */
+static bool
+push_child_join(PilotRun *run, PlannerInfo *root, RelOptInfo *joinrel,
+				RelOptInfo *outerrel, RelOptInfo *innerrel, JoinType jointype,
+				JoinPathExtraData *extra)
+{
+	RelSetRecord *parent = run_find_relset(run, root, joinrel->top_parent_relids);
+	RelSetRecord *child;
+	double		parent_target;
+	double		target;
+
+	if (parent == NULL || parent->planner_rows <= 0 ||
+		!run_target_rows(run, parent, &parent_target))
+		return false;
+	child = run_child_join(run, root, joinrel->relids);
+	if (child->planner_rows < 0)
+		child->planner_rows = joinrel->rows;
+	target = clamp_row_est(child->planner_rows * (parent_target / parent->planner_rows));
+	if (joinrel->rows == target)
+		return false;
+	return set_join_rel_rows(run, root, joinrel, outerrel, innerrel, jointype, extra,
+							 target) != JOIN_ROWS_IN_PLACE;
+}
+
 static void
 pilotscope_set_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel,
 							 RelOptInfo *outerrel, RelOptInfo *innerrel,
@@ -162,16 +233,62 @@ pilotscope_set_join_pathlist(PlannerInfo *root, RelOptInfo *joinrel,
 
 	/*
 	 * Our own rebuild calls add_paths_to_joinrel, which calls this hook
-	 * again: then only the previous hook runs.  Child joins of partitionwise
-	 * joins are not relation sets of the query.
+	 * again: then only the previous hook runs.
 	 */
-	if (run != NULL && !run->in_join_rebuild && joinrel->reloptkind == RELOPT_JOINREL)
+	if (run != NULL && !run->in_join_rebuild)
 	{
-		if (push_join_rel(run, root, joinrel, outerrel, innerrel, jointype, extra))
+		bool		rebuilt = false;
+
+		if (joinrel->reloptkind == RELOPT_JOINREL)
+			rebuilt = push_join_rel(run, root, joinrel, outerrel, innerrel, jointype, extra);
+		else if (joinrel->reloptkind == RELOPT_OTHER_JOINREL)
+			rebuilt = push_child_join(run, root, joinrel, outerrel, innerrel, jointype, extra);
+		if (rebuilt)
 			return;
 	}
 	if (prev_set_join_pathlist_hook)
 		prev_set_join_pathlist_hook(root, joinrel, outerrel, innerrel, jointype, extra);
+}
+
+/*
+ * A partitionwise join's Append sums its child joins, which were scaled one
+ * by one by the factor of the parent's push.  On the top join (whose Append
+ * the planner builds again from the children when it applies the final
+ * target) the children are scaled to sum to the pushed rows exactly; below
+ * the top they have been used already, so a sum off the pushed value is
+ * reported.
+ */
+static void
+finish_partitionwise_join(RelSetRecord *rec, RelOptInfo *joinrel, double target, bool is_top)
+{
+	double		sum = 0;
+	int			i;
+
+	for (i = 0; i < joinrel->nparts; i++)
+	{
+		RelOptInfo *child = joinrel->part_rels[i];
+
+		if (child != NULL && !IS_DUMMY_REL(child))
+			sum += child->rows;
+	}
+	if (sum <= 0 || fabs(sum - target) <= joinrel->nparts)
+		return;					/* rounding only */
+	if (!is_top)
+	{
+		run_set_outcome(rec, PUSH_APPLIED_PARTITIONWISE);
+		return;
+	}
+	for (i = 0; i < joinrel->nparts; i++)
+	{
+		RelOptInfo *child = joinrel->part_rels[i];
+
+		if (child != NULL && !IS_DUMMY_REL(child))
+		{
+			child->rows = clamp_row_est(child->rows * (target / sum));
+			patch_path_rows(child);
+		}
+	}
+	patch_path_rows(joinrel);
 }
 
 /*
@@ -210,6 +327,8 @@ finish_join_search(PilotRun *run, PlannerInfo *root, int first_new, RelOptInfo *
 			else
 				run_set_outcome(rec, PUSH_FAILED_PSEUDOCONSTANT);
 		}
+		else if (rec->entry >= 0 && joinrel->nparts > 0 && joinrel->part_rels != NULL)
+			finish_partitionwise_join(rec, joinrel, target, joinrel == final_rel);
 		rec->rows = joinrel->rows;
 	}
 }

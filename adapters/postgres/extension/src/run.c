@@ -332,6 +332,34 @@ match_payload(PilotRun *run, RelSetRecord *rec)
 		rec->entry = ps_payload_find(run->payload, PS_LEVEL_ANY, rec->key, rec->key_len, hash);
 }
 
+/* Creates the record for a new slot (in the run's context). */
+static RelSetRecord *
+new_record(PilotRun *run, RelSetSlot *slot, PlannerInfo *root, Relids relids)
+{
+	RelSetRecord *rec;
+
+	/* the slot must not point into planner memory, which GEQO frees */
+	slot->key.relids = bms_copy(relids);
+
+	rec = palloc0(sizeof(RelSetRecord));
+	rec->root = root;
+	rec->relids = slot->key.relids;
+	rec->level = (int) root->query_level;
+	rec->planner_rows = -1;
+	rec->rows = -1;
+	rec->entry = -1;
+	rec->seq = run->nrecords;
+
+	if (run->nrecords == run->records_cap)
+	{
+		run->records_cap *= 2;
+		run->records = repalloc(run->records, sizeof(RelSetRecord *) * run->records_cap);
+	}
+	run->records[run->nrecords] = rec;
+	slot->index = run->nrecords++;
+	return rec;
+}
+
 RelSetRecord *
 run_relset(PilotRun *run, PlannerInfo *root, Relids relids, bool is_join)
 {
@@ -348,28 +376,34 @@ run_relset(PilotRun *run, PlannerInfo *root, Relids relids, bool is_join)
 		return run->records[slot->index];
 
 	old = MemoryContextSwitchTo(run->cxt);
-	/* the slot must not point into planner memory, which GEQO frees */
-	slot->key.relids = bms_copy(relids);
-
-	rec = palloc0(sizeof(RelSetRecord));
-	rec->root = root;
-	rec->root_info = run_root(run, root);
-	rec->relids = slot->key.relids;
-	rec->level = (int) root->query_level;
+	rec = new_record(run, slot, root, relids);
 	rec->is_join = is_join;
-	rec->planner_rows = -1;
-	rec->rows = -1;
-	rec->seq = run->nrecords;
+	rec->root_info = run_root(run, root);
 	describe_relset(rec, rec->root_info);
 	match_payload(run, rec);
+	MemoryContextSwitchTo(old);
+	return rec;
+}
 
-	if (run->nrecords == run->records_cap)
-	{
-		run->records_cap *= 2;
-		run->records = repalloc(run->records, sizeof(RelSetRecord *) * run->records_cap);
-	}
-	run->records[run->nrecords] = rec;
-	slot->index = run->nrecords++;
+RelSetRecord *
+run_child_join(PilotRun *run, PlannerInfo *root, Relids relids)
+{
+	RelSetKey	key;
+	RelSetSlot *slot;
+	bool		found;
+	MemoryContext old;
+	RelSetRecord *rec;
+
+	key.root = root;
+	key.relids = relids;
+	slot = relset_map_insert(run->relset_map, key, &found);
+	if (found)
+		return run->records[slot->index];
+
+	old = MemoryContextSwitchTo(run->cxt);
+	rec = new_record(run, slot, root, relids);
+	rec->is_join = true;
+	rec->is_child = true;
 	MemoryContextSwitchTo(old);
 	return rec;
 }
@@ -423,6 +457,8 @@ outcome_reason(PushOutcome outcome)
 			return "pseudoconstant join clause: rows set on the finished paths of the top join, which were not recosted";
 		case PUSH_APPLIED_MIXED_PAIRS:
 			return "pseudoconstant join clause on some input pairs: their paths were not recosted";
+		case PUSH_APPLIED_PARTITIONWISE:
+			return "partitionwise join: the Append over its child joins carries their summed rows, not exactly the pushed value";
 		case PUSH_APPLIED_PARAMETERIZED:
 			return "parameterized path size not overridden: the plan scans this set with a parameterized path, whose rows are per outer row";
 		case PUSH_FAILED_PSEUDOCONSTANT:
@@ -625,6 +661,8 @@ run_finish_and_publish(PilotRun *run, int cursorOptions)
 	{
 		RelSetRecord *rec = run->records[i];
 
+		if (rec->is_child)
+			continue;
 		if (rec->is_join)
 			rec->join_type = relset_join_type(rec->root, rec->relids);
 		if (run->collect_sql && (!rec->is_join || strcmp(rec->join_type, "inner") == 0))
@@ -632,8 +670,11 @@ run_finish_and_publish(PilotRun *run, int cursorOptions)
 	}
 	build_report(run);
 	run->sorted = palloc(sizeof(RelSetRecord *) * Max(run->nrecords, 1));
-	memcpy(run->sorted, run->records, sizeof(RelSetRecord *) * run->nrecords);
-	qsort(run->sorted, run->nrecords, sizeof(RelSetRecord *), compare_records);
+	run->nsorted = 0;
+	for (i = 0; i < run->nrecords; i++)
+		if (!run->records[i]->is_child)
+			run->sorted[run->nsorted++] = run->records[i];
+	qsort(run->sorted, run->nsorted, sizeof(RelSetRecord *), compare_records);
 
 	/* planner memory goes away with the statement: forget every pointer to it */
 	for (i = 0; i < run->nrecords; i++)

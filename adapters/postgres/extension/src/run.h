@@ -28,6 +28,7 @@ typedef enum PushOutcome
 	PUSH_APPLIED_NOT_PLAIN,		/* not a plain table: paths patched, not recosted */
 	PUSH_APPLIED_PSEUDO_TOP,	/* pseudoconstant clause: final rel patched */
 	PUSH_APPLIED_MIXED_PAIRS,	/* some input pairs had a pseudoconstant clause */
+	PUSH_APPLIED_PARTITIONWISE, /* child joins below the top sum to other rows */
 	PUSH_APPLIED_PARAMETERIZED, /* the plan scans this set with a parameterized path */
 	/* not applied (applied = false) */
 	PUSH_FAILED_PSEUDOCONSTANT, /* no hook runs for this join */
@@ -55,6 +56,7 @@ typedef struct RelSetRecord
 	Bitmapset  *relids;			/* copy in the run's context */
 	int			level;
 	bool		is_join;
+	bool		is_child;		/* a partitionwise child join: never output */
 	int			nrels;
 	char	  **aliases;		/* sorted: the key order */
 	int		   *alias_relids;	/* rtindex of each alias */
@@ -96,7 +98,8 @@ typedef struct PilotRun
 	struct root_map_hash *root_map;
 
 	/* filled by run_finish */
-	RelSetRecord **sorted;		/* output order */
+	RelSetRecord **sorted;		/* output order (child joins left out) */
+	int			nsorted;
 	EntryReport *report;
 	int			nreport;
 } PilotRun;
@@ -112,6 +115,12 @@ extern PilotRun *published_run(void);
 /* Finds or creates the record of a relation set (planner memory is not kept). */
 extern RelSetRecord *run_relset(PilotRun *run, PlannerInfo *root,
 								Relids relids, bool is_join);
+
+/*
+ * Finds or creates the record of a child join of a partitionwise join.  It
+ * only remembers the child's own estimate; it has no key and is not output.
+ */
+extern RelSetRecord *run_child_join(PilotRun *run, PlannerInfo *root, Relids relids);
 
 /* The record of a relation set if the run has one; never creates one. */
 extern RelSetRecord *run_find_relset(PilotRun *run, PlannerInfo *root, Relids relids);
