@@ -655,19 +655,25 @@ run_finish_and_publish(PilotRun *run, int cursorOptions)
 		run_discard(run);
 		return;
 	}
-	old = MemoryContextSwitchTo(run->cxt);
+	/* planner-side work (deparsing) allocates in the planner's memory; only results are kept */
 	run_mark_parameterized(run, cursorOptions);
 	for (i = 0; i < run->nrecords; i++)
 	{
 		RelSetRecord *rec = run->records[i];
+		char	   *sql;
 
 		if (rec->is_child)
 			continue;
 		if (rec->is_join)
-			rec->join_type = relset_join_type(rec->root, rec->relids);
+			rec->join_type = MemoryContextStrdup(run->cxt, relset_join_type(rec->root, rec->relids));
 		if (run->collect_sql && (!rec->is_join || strcmp(rec->join_type, "inner") == 0))
-			rec->sql = relset_count_sql(rec);
+		{
+			sql = relset_count_sql(rec);
+			if (sql != NULL)
+				rec->sql = MemoryContextStrdup(run->cxt, sql);
+		}
 	}
+	old = MemoryContextSwitchTo(run->cxt);
 	build_report(run);
 	run->sorted = palloc(sizeof(RelSetRecord *) * Max(run->nrecords, 1));
 	run->nsorted = 0;
