@@ -21,6 +21,7 @@
 #include "optimizer/paths.h"
 #include "parser/parsetree.h"
 #include "utils/builtins.h"
+#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 
@@ -130,6 +131,39 @@ relset_clauses(PlannerInfo *root, Relids relids)
 	return clauses;
 }
 
+typedef struct ClauseText
+{
+	RestrictInfo *rinfo;		/* key */
+	char	   *text;
+} ClauseText;
+
+/*
+ * The text of a clause; the same RestrictInfo recurs in many relation sets
+ * (equivalence-class clauses too: the planner caches them), so each is
+ * deparsed once per query level.
+ */
+static const char *
+clause_text(RootInfo *info, List *context, RestrictInfo *rinfo)
+{
+	ClauseText *entry;
+	bool		found;
+
+	if (info->clause_texts == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(RestrictInfo *);
+		ctl.entrysize = sizeof(ClauseText);
+		ctl.hcxt = CurrentMemoryContext;
+		info->clause_texts = hash_create("pilotscope clause texts", 64, &ctl,
+										 HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	entry = hash_search(info->clause_texts, &rinfo, HASH_ENTER, &found);
+	if (!found)
+		entry->text = deparse_expression((Node *) rinfo->clause, context, true, false);
+	return entry->text;
+}
+
 /* A deparse context naming every range-table entry of the level. */
 static List *
 deparse_context(RootInfo *info, PlannerInfo *root)
@@ -214,8 +248,7 @@ relset_count_sql(RelSetRecord *rec)
 		RestrictInfo *rinfo = (RestrictInfo *) lfirst(lc);
 
 		appendStringInfoString(&sql, first ? " WHERE " : " AND ");
-		appendStringInfoString(&sql, deparse_expression((Node *) rinfo->clause, context,
-														true, false));
+		appendStringInfoString(&sql, clause_text(info, context, rinfo));
 		first = false;
 	}
 	return sql.data;

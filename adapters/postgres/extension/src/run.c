@@ -695,6 +695,7 @@ run_finish_and_publish(PilotRun *run, int cursorOptions)
 		{
 			slot->info->root = NULL;
 			slot->info->deparse_context = NIL;
+			slot->info->clause_texts = NULL;
 		}
 	}
 

@@ -45,7 +45,9 @@ typedef struct RootInfo
 	char	  **relnames;		/* table name per rtindex; NULL if not a table */
 	bool		sizes_pushed;	/* base relation sizes replaced */
 	bool		geqo_used;
-	List	   *deparse_context;	/* built on demand when deparsing SQL */
+	/* built on demand when deparsing SQL, in planner memory */
+	List	   *deparse_context;
+	struct HTAB *clause_texts;	/* RestrictInfo -> deparsed text */
 } RootInfo;
 
 /* One relation set the planner built. */

@@ -61,6 +61,7 @@ trap cleanup EXIT
 cd "$ext" || exit 1
 
 echo "== build and install"
+make -s PG_CONFIG="$PG_CONFIG" clean >/dev/null 2>&1
 if ! make -s with_llvm=no PG_CONFIG="$PG_CONFIG" PG_CFLAGS=-Werror >"$work/build.log" 2>&1 ||
 	! make -s with_llvm=no PG_CONFIG="$PG_CONFIG" install >>"$work/build.log" 2>&1; then
 	cat "$work/build.log"
