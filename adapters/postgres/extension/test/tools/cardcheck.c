@@ -435,7 +435,7 @@ timing(PGconn *conn, PGconn *vanilla, char **queries, int nqueries, int top, int
 	if (top > nqueries)
 		top = nqueries;
 
-	printf("medians of %d runs per mode, modes interleaved; per query: planning ms (server clock) / "
+	printf("medians of %d runs per mode, modes interleaved in rotating order; per query: planning ms (server clock) / "
 		   "EXPLAIN statement CPU ms (backend schedstat)\n", reps);
 	printf("%-6s %-8s", "query", "relsets");
 	for (q = 0; q < nmodes; q++)
@@ -456,8 +456,12 @@ timing(PGconn *conn, PGconn *vanilla, char **queries, int nqueries, int top, int
 		}
 		for (r = -2; r < reps; r++)	/* two warm-up rounds */
 		{
-			for (m = 0; m < nmodes; m++)
+			int			k;
+
+			/* rotate the order, so that no mode always follows the other backend */
+			for (k = 0; k < nmodes; k++)
 			{
+				int			m = (k + r + 2) % nmodes;
 				double		ms;
 				double		cpu_ms;
 
