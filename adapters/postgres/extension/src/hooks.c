@@ -6,9 +6,14 @@
  * Every hook first checks active_run; with no run (no payload, collection
  * off, nested planning) it passes straight on to the previous hook.
  *
- *	set_rel_pathlist_hook	base relations: record, apply, rebuild paths
+ *	set_rel_pathlist_hook	the first call of a query level sets every pushed
+ *							base size (scaling appendrel members) and
+ *							rebuilds that first relation's paths; every call
+ *							records its relation and patches paths that
+ *							could not be built with the pushed size
  *	set_join_pathlist_hook	join relations: record, apply on the first pair
- *							the hook sees for the join relation, rebuild
+ *							the hook sees for the join relation (override.c);
+ *							child joins of partitionwise joins are scaled
  *	join_search_hook		runs the usual search (or GEQO), then records the
  *							join relations it kept and handles the ones no
  *							set_join_pathlist_hook call reached
