@@ -47,6 +47,8 @@ export interface Suggestion {
 /** How much worse than the worst success a failure is modelled (in the cost scale). */
 const FAILURE_MARGIN = Math.log(2);
 const MAX_DRAWS = 200;
+/** Standard deviations of the perturbations around the best points. */
+const LOCAL_SPREADS = [0.02, 0.05, 0.1, 0.2];
 
 export class BayesianOptimizer {
   readonly options: OptimizerOptions;
@@ -106,12 +108,25 @@ export class BayesianOptimizer {
       return ei;
     };
 
+    // Candidates: uniform ones for exploration, and perturbations of the best points so far
+    // (a piecewise-constant surrogate gives hill climbing flat plateaus to cross).
+    const count = this.options.candidates;
+    const candidates = new Float64Array(count * dims);
+    const incumbents = this.bestObserved(3);
+    for (let i = 0; i < count; i++) {
+      const point = candidates.subarray(i * dims, (i + 1) * dims);
+      if (i % 2 === 0 || incumbents.length === 0) {
+        for (let d = 0; d < dims; d++) point[d] = this.random.next();
+      } else {
+        const centre = incumbents[this.random.int(incumbents.length)]!;
+        const spread = LOCAL_SPREADS[this.random.int(LOCAL_SPREADS.length)]!;
+        for (let d = 0; d < dims; d++) point[d] = Math.min(1, Math.max(0, centre[d]! + spread * this.random.normal()));
+      }
+      this.q(point);
+    }
+    const candidateEi = score(candidates);
     const pool: Array<{ point: Float64Array; ei: number }> = [];
-    const randomCandidates = new Float64Array(this.options.candidates * dims);
-    for (let i = 0; i < randomCandidates.length; i++) randomCandidates[i] = this.random.next();
-    for (let i = 0; i < this.options.candidates; i++) this.q(randomCandidates.subarray(i * dims, (i + 1) * dims));
-    const randomEi = score(randomCandidates);
-    for (let i = 0; i < this.options.candidates; i++) pool.push({ point: randomCandidates.slice(i * dims, (i + 1) * dims), ei: randomEi[i]! });
+    for (let i = 0; i < count; i++) pool.push({ point: candidates.slice(i * dims, (i + 1) * dims), ei: candidateEi[i]! });
 
     const starts = [...this.bestObserved(Math.ceil(this.options.localSearchStarts / 2)), ...[...pool].sort((a, b) => b.ei - a.ei).slice(0, Math.floor(this.options.localSearchStarts / 2)).map((c) => c.point)];
     for (const start of starts) pool.push(this.localSearch(start, score));
