@@ -3,5 +3,7 @@ import { datasetCommands } from './dataset.js';
 import { dbCommands } from './db.js';
 import { explainCommand } from './explain.js';
 import { extractQueriesCommands } from './extract-queries.js';
+import { indexCommands } from './index-advice.js';
+import { knobCommands } from './knob.js';
 
-export const COMMANDS: readonly Command[] = [...dbCommands, ...datasetCommands, explainCommand, ...extractQueriesCommands];
+export const COMMANDS: readonly Command[] = [...dbCommands, ...datasetCommands, explainCommand, ...extractQueriesCommands, ...knobCommands, ...indexCommands];
