@@ -10,6 +10,7 @@ import { IndexJournal } from '../tuning/index-advisor/index-journal.js';
 import { pickQueries } from '../tuning/knob-session.js';
 import { resolveTraining, TRAINING_PARAMS } from '../tuning/training.js';
 import { newScheduler, standardPulls } from './baseline.js';
+import { resolveParams } from './params.js';
 import type { Algorithm, AlgorithmRun, ParamSpec, ParamValue } from './types.js';
 
 export const INDEX_PARAMS: readonly ParamSpec[] = [
@@ -29,7 +30,8 @@ export const indexAdvisor: Algorithm = {
   description: 'Index advice: Extend over candidate indexes from the training workload, costed with hypothetical (hypopg) indexes under a storage budget; existing indexes kept.',
   params: INDEX_PARAMS,
   engines: ['postgresql'],
-  async create(params, ctx): Promise<AlgorithmRun> {
+  async create(given, ctx): Promise<AlgorithmRun> {
+    const params = resolveParams('index', INDEX_PARAMS, given);
     const seed = params.seed === undefined ? ctx.seed : Number(params.seed);
     const journal = new IndexJournal(ctx.home, ctx.engine.name);
     let advice: IndexAdvice | undefined;

@@ -11,6 +11,7 @@ import type { KnobSpace } from '../tuning/space/types.js';
 import { OBJECTIVES, type ObjectiveName } from '../tuning/workload.js';
 import { newScheduler, standardPulls } from './baseline.js';
 import { resolveTraining, TRAINING_PARAMS } from '../tuning/training.js';
+import { resolveParams } from './params.js';
 import type { Algorithm, AlgorithmRun, ParamSpec, ParamValue } from './types.js';
 
 export const KNOB_PARAMS: readonly ParamSpec[] = [
@@ -36,7 +37,8 @@ export const knob: Algorithm = {
   description: 'Knob tuning: Bayesian optimization (random-forest surrogate, expected improvement, optional HesBO embedding) of a curated knob space on the training workload.',
   params: KNOB_PARAMS,
   engines: ['postgresql', 'spark'],
-  async create(params, ctx): Promise<AlgorithmRun> {
+  async create(given, ctx): Promise<AlgorithmRun> {
+    const params = resolveParams('knob', KNOB_PARAMS, given);
     const seed = num(params.seed, ctx.seed);
     let result: TuningResult | undefined;
     let space: KnobSpace | undefined;
