@@ -32,8 +32,9 @@ const advise: Command = {
     { name: 'drop-existing', type: 'boolean', description: 'Consider dropping existing indexes (unsupported with hypopg 1.3: says why).' },
     { name: 'build', type: 'boolean', description: 'Build the advised indexes and measure the test workload without and with them.' },
     { name: 'keep', type: 'boolean', description: 'With --build: keep the indexes (drop them later with `pilotscope index drop`).' },
-    { name: 'repeats', type: 'integer', valueName: '<n>', description: 'With --build: measured passes (default 5).' },
+    { name: 'repeats', type: 'integer', valueName: '<n>', description: 'With --build: measured passes per round (default 3).' },
     { name: 'warmup', type: 'integer', valueName: '<n>', description: 'With --build: unmeasured passes first (default 1).' },
+    { name: 'rounds', type: 'integer', valueName: '<n>', description: 'With --build: alternating without/with rounds, the median is reported (default 3).' },
     JSON_OPTION,
   ],
   examples: ['pilotscope index advise --dataset stats_tiny', 'pilotscope index advise --db mydb --train-file train.sql --budget-mb 100 --build'],
@@ -59,7 +60,12 @@ const advise: Command = {
         const journal = new IndexJournal(settings.home, engine.name);
         const workload = test.length ? test : queries;
         try {
-          effect = await measureIndexEffect(engine, journal, advice.indexes, workload, { warmup: (o.warmup as number | undefined) ?? 1, repeats: (o.repeats as number | undefined) ?? 5, timeoutsMs: settings.timeoutMs });
+          effect = await measureIndexEffect(engine, journal, advice.indexes, workload, {
+            warmup: (o.warmup as number | undefined) ?? 1,
+            repeats: (o.repeats as number | undefined) ?? 3,
+            rounds: (o.rounds as number | undefined) ?? 3,
+            timeoutsMs: settings.timeoutMs,
+          });
         } finally {
           if (o.keep !== true) await journal.drop(engine, advice.indexes.map((i) => i.name));
         }
@@ -70,7 +76,7 @@ const advise: Command = {
       for (const index of advice.indexes) ctx.out(`  ${index.statement}  -- about ${(index.bytes / 1e6).toFixed(2)} MB`);
       if (effect) {
         const f = (s: number) => `${(s * 1000).toFixed(1)} ms`;
-        ctx.out(`Measured on ${effect.queries} ${test.length ? 'test' : 'training'} queries (sum of per-query medians):`);
+        ctx.out(`Measured on ${effect.queries} ${test.length ? 'test' : 'training'} queries (sum of per-query medians, median of ${effect.rounds} alternating round(s)):`);
         ctx.out(`  without: ${f(effect.without.total)}${effect.without.execution !== undefined ? ` (planning ${f(effect.without.planning!)}, execution ${f(effect.without.execution)})` : ''}`);
         ctx.out(`  with:    ${f(effect.with.total)}${effect.with.execution !== undefined ? ` (planning ${f(effect.with.planning!)}, execution ${f(effect.with.execution)})` : ''}`);
         ctx.out(`  speed-up ${effect.speedup.total.toFixed(2)}x end to end${effect.speedup.execution !== undefined ? `, ${effect.speedup.execution.toFixed(2)}x in execution` : ''}; estimated cost ${effect.speedup.estimatedCost.toFixed(2)}x lower.`);
