@@ -167,7 +167,7 @@ test.serial("the 'index' preset builds the advice for the tested workload and cl
   t.deepEqual(await pilotscopeIndexes(), []);
 });
 
-test.serial('index advise on the command line prints CREATE INDEX statements; --build measures and drops again', async (t) => {
+test.serial('index advise on the command line prints CREATE INDEX statements; --build measures and drops again, --keep leaves them for index drop', async (t) => {
   const result = await runCli(['index', 'advise', '--dataset', 'stats_tiny', '--max-queries', '40', '--max-steps', '3', '--build', '--repeats', '3'], { home: server.home, timeoutMs: 300_000 });
   t.is(result.code, 0, result.stderr);
   t.log(result.stdout);
@@ -176,7 +176,16 @@ test.serial('index advise on the command line prints CREATE INDEX statements; --
   t.regex(result.stdout, /without: .* ms \(planning .* ms, execution .* ms\)/);
   t.regex(result.stdout, /dropped again/);
   t.deepEqual(await pilotscopeIndexes(), []);
+
+  const kept = await runCli(['index', 'advise', '--dataset', 'stats_tiny', '--max-queries', '40', '--max-steps', '2', '--build', '--keep', '--rounds', '1', '--repeats', '1', '--json'], { home: server.home, timeoutMs: 300_000 });
+  t.is(kept.code, 0, kept.stderr);
+  const report = JSON.parse(kept.stdout) as { indexes: Array<{ name: string }>; kept: boolean; effect: { rounds: number } };
+  t.true(report.kept);
+  t.deepEqual(await pilotscopeIndexes(), report.indexes.map((i) => i.name).sort(), 'kept after the process ended');
   const drop = await runCli(['index', 'drop', '--db', 'stats_tiny'], { home: server.home, timeoutMs: 60_000 });
   t.is(drop.code, 0, drop.stderr);
-  t.regex(drop.stdout, /nothing to drop/);
+  t.regex(drop.stdout, new RegExp(`Dropped ${report.indexes.length} index\\(es\\)`));
+  t.deepEqual(await pilotscopeIndexes(), []);
+  const again = await runCli(['index', 'drop', '--db', 'stats_tiny'], { home: server.home, timeoutMs: 60_000 });
+  t.regex(again.stdout, /nothing to drop/);
 });
