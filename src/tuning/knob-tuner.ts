@@ -87,6 +87,8 @@ export class KnobTuner {
   readonly applier: KnobApplier;
   private readonly projection: Projection;
   private readonly optimizer: BayesianOptimizer;
+  /** The reference measurement (timeouts are derived from it). */
+  private defaultMeasurement?: WorkloadMeasurement;
 
   constructor(private readonly options: KnobTuningOptions) {
     checkOptions(options);
@@ -167,8 +169,6 @@ export class KnobTuner {
       search: { dims: this.projection.dims, lowDim: this.projection.dims < options.space.knobs.length ? this.projection.dims : 0, quantization: options.quantization, seed: options.seed },
     };
   }
-
-  private defaultMeasurement?: WorkloadMeasurement;
 
   private async evaluateDefault(): Promise<Evaluation> {
     const started = performance.now();
