@@ -26,6 +26,7 @@ export const KNOB_PARAMS: readonly ParamSpec[] = [
   { name: 'initial_points', type: 'integer', default: 5, min: 1, description: 'Latin-hypercube configurations before the surrogate model takes over.' },
   { name: 'low_dim', type: 'integer', default: 0, min: 0, description: 'Search a random low-dimensional embedding of this many dimensions (HesBO, as LlamaTune; 0: off).' },
   { name: 'quantization', type: 'integer', default: 0, min: 0, description: 'Levels per search coordinate (0: continuous).' },
+  { name: 'confirm', type: 'integer', default: 3, min: 0, description: 'Re-measure this many of the best configurations, and the original, at the end; the best is chosen on all its measurements (0: off).' },
   { name: 'timeout_factor', type: 'number', default: 10, min: 1, description: "A query's timeout under a candidate: this many times its time under the original configuration (at least 1 s)." },
   { name: 'memory_mb', type: 'integer', default: null, min: 1, description: "The database server's memory for memory-knob ranges (default: this machine's)." },
   { name: 'connections', type: 'integer', default: null, min: 1, description: "Connections the per-connection memory ranges assume (default: the server's max_connections)." },
@@ -68,12 +69,13 @@ export const knob: Algorithm = {
             lowDim: num(params.low_dim, 0),
             quantization: num(params.quantization, 0),
             timeoutFactor: num(params.timeout_factor, 10),
+            confirm: num(params.confirm, 3),
             maxTimeoutMs: ctx.timeoutMs,
             onEvaluation: (e) => ctx.progress.tick('knob tuning', e.index + 1, `${e.status}${e.objective !== undefined ? ` ${e.objective.toPrecision(4)}` : ''}`),
           });
           appliers.push(tuner.applier);
           result = await tuner.run();
-          ctx.progress.finish('knob tuning', `best ${result.best.objective?.toPrecision(4)} ${result.unit} (${result.improvement.toFixed(2)}x the original), ${result.failures} failed`);
+          ctx.progress.finish('knob tuning', `best ${result.bestObjective.toPrecision(4)} ${result.unit} (${result.improvement.toFixed(2)}x the original), ${result.failures} failed`);
           let target = tuner.applier;
           if (training.engine !== ctx.engine) {
             await tuner.applier.restore();
@@ -110,8 +112,9 @@ export function tuningReport(result: TuningResult, space?: KnobSpace): Record<st
     unit: result.unit,
     training_queries: result.queries,
     evaluations: result.evaluations.length,
-    default_objective: result.default.objective,
-    best_objective: result.best.objective,
+    default_objective: result.defaultObjective,
+    best_objective: result.bestObjective,
+    best_evaluation: result.best.index,
     improvement: result.improvement,
     chosen_config: result.best.config,
     chosen_is_default: result.best.source === 'default',
@@ -128,6 +131,7 @@ export function tuningReport(result: TuningResult, space?: KnobSpace): Record<st
       status: e.status,
       ...(e.objective !== undefined ? { objective: e.objective } : {}),
       ...(e.error ? { error: e.error.message } : {}),
+      ...(e.remeasured ? { remeasured_costs: e.remeasured } : {}),
       seconds: e.seconds,
       config: e.config,
     })),

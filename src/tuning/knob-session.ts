@@ -7,7 +7,7 @@ import { SeededRandom } from './random.js';
 import { resolveSpace } from './space/resolve.js';
 import type { Configuration, KnobSpace } from './space/types.js';
 import { defaultSpaceName, loadSpaceDefinition } from './spaces/index.js';
-import { measureWorkload, objectiveOf, type MeasureOptions, type ObjectiveName } from './workload.js';
+import { measureWorkload, median, objectiveOf, type MeasureOptions, type ObjectiveName } from './workload.js';
 
 /** The space (built-in name or file; default: the engine's built-in one) resolved for the engine's machine. */
 export async function resolveKnobSpace(engine: Engine, space: string | undefined, overrides: MachineOverrides = {}, notice?: (text: string) => void): Promise<KnobSpace> {
@@ -35,39 +35,57 @@ export interface ConfigurationComparison {
   queries: number;
   objective: ObjectiveName;
   unit: string;
+  rounds: number;
+  /** The objective under each configuration: median over rounds. */
   default: number;
   tuned: number;
-  /** Cost under the default over cost under the tuned configuration (> 1: tuned is better). */
+  /** Cost under the default over cost under the tuned configuration (> 1: tuned is better): median of the rounds' ratios. */
   ratio: number;
+  perRound: Array<{ default: number; tuned: number }>;
   timedOut: { default: number; tuned: number };
 }
 
 /**
- * Measures a workload under the original configuration, then under `config` (which is left
- * applied). For validating a tuned configuration on the test workload.
+ * Measures a workload under the original configuration and under `config`, in alternating rounds
+ * (so a change in the machine's load does not land on one side only); `config` is left applied.
+ * For validating a tuned configuration on the test workload.
  */
 export async function compareWithDefault(
   engine: Engine,
   applier: KnobApplier,
   config: Configuration,
   queries: readonly string[],
-  measure: MeasureOptions,
+  measure: MeasureOptions & { rounds?: number },
   objective: ObjectiveName,
 ): Promise<ConfigurationComparison> {
-  await applier.restore();
-  const before = await measureWorkload(engine, queries, measure);
-  await applier.apply(config);
-  const after = await measureWorkload(engine, queries, measure);
-  const a = objectiveOf(objective, before);
-  const b = objectiveOf(objective, after);
+  const rounds = measure.rounds ?? 1;
+  const perRound: ConfigurationComparison['perRound'] = [];
+  const ratios: number[] = [];
+  const timedOut = { default: 0, tuned: 0 };
+  let unit = '';
+  for (let round = 0; round < rounds; round++) {
+    await applier.restore();
+    const before = await measureWorkload(engine, queries, measure);
+    await applier.apply(config);
+    const after = await measureWorkload(engine, queries, measure);
+    const a = objectiveOf(objective, before);
+    const b = objectiveOf(objective, after);
+    unit = a.unit;
+    perRound.push({ default: a.value, tuned: b.value });
+    ratios.push(a.cost / b.cost);
+    timedOut.default += before.timedOut;
+    timedOut.tuned += after.timedOut;
+  }
   return {
     queries: queries.length,
     objective,
-    unit: a.unit,
-    default: a.value,
-    tuned: b.value,
-    ratio: a.cost / b.cost,
-    timedOut: { default: before.timedOut, tuned: after.timedOut },
+    unit,
+    rounds,
+    default: median(perRound.map((r) => r.default)),
+    tuned: median(perRound.map((r) => r.tuned)),
+    ratio: median(ratios),
+    perRound,
+    timedOut,
   };
 }
 

@@ -37,6 +37,12 @@ export interface KnobTuningOptions {
   timeoutFactor: number;
   /** Upper bound on any statement timeout (ms). */
   maxTimeoutMs: number;
+  /**
+   * Re-measure this many of the best configurations, and the original one, once more at the end
+   * (each is then judged on the geometric mean of its measurements), so that one lucky
+   * measurement does not decide. 0: off.
+   */
+  confirm?: number;
   onEvaluation?(evaluation: Evaluation): void;
 }
 
@@ -59,6 +65,9 @@ export interface Evaluation {
   applied?: string;
   /** Wall time of the evaluation (apply + measure), seconds. */
   seconds: number;
+  /** Costs and objectives of later re-measurements (confirmation). */
+  remeasured?: number[];
+  remeasuredObjective?: number[];
 }
 
 export interface TuningResult {
@@ -70,7 +79,10 @@ export interface TuningResult {
   evaluations: Evaluation[];
   default: Evaluation;
   best: Evaluation;
-  /** Cost under the default over cost under the best (> 1: the best is faster). */
+  /** The objective of the default and of the best, over all their measurements (geometric mean). */
+  defaultObjective: number;
+  bestObjective: number;
+  /** Cost under the default over cost under the best, over all their measurements (> 1: the best is faster). */
   improvement: number;
   failures: number;
   timeouts: number;
@@ -148,8 +160,16 @@ export class KnobTuner {
       this.optimizer.tell(suggestion.point, evaluation.cost !== undefined ? Math.log(Math.max(evaluation.cost, 1e-9)) : null);
     }
 
-    const candidates = evaluations.filter((e) => e.status === 'ok' || e === defaultEval);
-    const best = candidates.reduce((a, b) => (b.cost! < a.cost! ? b : a));
+    const ok = evaluations.filter((e) => e.status === 'ok' && e !== defaultEval).sort((a, b) => a.cost! - b.cost!);
+    // Confirmation: the best few and the original are measured again, and the best is chosen
+    // among them on all their measurements.
+    let candidates = [defaultEval, ...ok];
+    const confirmed = [defaultEval, ...ok.slice(0, options.confirm ?? 3)];
+    if (confirmed.length > 1 && !(options.budgetSeconds > 0 && (performance.now() - started) / 1000 >= options.budgetSeconds)) {
+      await this.remeasure(confirmed, timeouts);
+      candidates = confirmed;
+    }
+    const best = candidates.reduce((a, b) => (combined(b, 'cost') < combined(a, 'cost') ? b : a));
     const unit = objectiveOf(options.objective, this.defaultMeasurement!).unit;
     return {
       space: options.space.name,
@@ -160,7 +180,9 @@ export class KnobTuner {
       evaluations,
       default: defaultEval,
       best,
-      improvement: defaultEval.cost! / best.cost!,
+      defaultObjective: combined(defaultEval, 'objective'),
+      bestObjective: combined(best, 'objective'),
+      improvement: combined(defaultEval, 'cost') / combined(best, 'cost'),
       failures: evaluations.filter((e) => e.status === 'failed').length,
       timeouts: evaluations.filter((e) => e.status === 'timeout').length,
       stoppedBy,
@@ -199,6 +221,23 @@ export class KnobTuner {
     }
   }
 
+  /** Measures each evaluation's configuration once more (the default first), recording the cost. */
+  private async remeasure(evaluations: Evaluation[], timeouts: number[]): Promise<void> {
+    for (const e of evaluations) {
+      try {
+        if (e.source === 'default') await this.applier.restore();
+        else await this.applier.apply(e.config);
+        const objective = objectiveOf(this.options.objective, await this.measure(e.source === 'default' ? this.options.maxTimeoutMs : timeouts));
+        (e.remeasured ??= []).push(objective.cost);
+        (e.remeasuredObjective ??= []).push(objective.value);
+      } catch (err) {
+        if (!isPilotScopeError(err) || !['DB_START_FAILED', 'QUERY_ERROR', 'USAGE'].includes(err.code)) throw err;
+        (e.remeasured ??= []).push(Infinity); // it failed this time: never the best
+        (e.remeasuredObjective ??= []).push(this.options.objective === 'throughput' ? 0 : Infinity);
+      }
+    }
+  }
+
   private measure(timeoutsMs: number | number[]): Promise<WorkloadMeasurement> {
     return measureWorkload(this.options.engine, this.options.queries, { warmup: this.options.warmup, repeats: this.options.repeats, timeoutsMs });
   }
@@ -228,6 +267,12 @@ export class KnobTuner {
   }
 }
 
+/** Geometric mean of an evaluation's cost (or objective) over its measurements. */
+export function combined(e: Evaluation, what: 'cost' | 'objective'): number {
+  const values = [what === 'cost' ? e.cost! : e.objective!, ...((what === 'cost' ? e.remeasured : e.remeasuredObjective) ?? [])];
+  return Math.exp(values.reduce((s, v) => s + Math.log(Math.max(v, 1e-12)), 0) / values.length);
+}
+
 function checkOptions(o: KnobTuningOptions): void {
   const fail = (what: string): never => {
     throw new PilotScopeError('USAGE', `Knob tuning: ${what}.`);
@@ -239,4 +284,5 @@ function checkOptions(o: KnobTuningOptions): void {
   if (!Number.isInteger(o.warmup) || o.warmup < 0) fail(`warmup must be a whole number >= 0, got ${o.warmup}`);
   if (!Number.isInteger(o.lowDim) || o.lowDim < 0) fail(`low_dim must be a whole number >= 0, got ${o.lowDim}`);
   if (!(o.timeoutFactor >= 1)) fail(`timeout_factor must be at least 1, got ${o.timeoutFactor}`);
+  if (o.confirm !== undefined && (!Number.isInteger(o.confirm) || o.confirm < 0)) fail(`confirm must be a whole number >= 0, got ${o.confirm}`);
 }

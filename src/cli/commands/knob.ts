@@ -96,6 +96,8 @@ const tune: Command = {
     { name: 'seed', type: 'integer', valueName: '<n>', description: 'Seed of the search (default 42).' },
     { name: 'initial-points', type: 'integer', valueName: '<n>', description: 'Latin-hypercube configurations first (default 5).' },
     { name: 'low-dim', type: 'integer', valueName: '<n>', description: 'Search a random embedding of n dimensions (HesBO; default: off).' },
+    { name: 'confirm', type: 'integer', valueName: '<n>', description: 'Re-measure the n best configurations and the original at the end (default 3; 0: off).' },
+    { name: 'rounds', type: 'integer', valueName: '<n>', description: 'Validation: alternating original/tuned rounds on the test workload (default 3).' },
     { name: 'memory-mb', type: 'integer', valueName: '<n>', description: "The server's memory for memory ranges (default: this machine's)." },
     { name: 'apply', type: 'boolean', description: 'Keep the best configuration applied (restore later with `pilotscope knob reset`).' },
     JSON_OPTION,
@@ -128,6 +130,7 @@ const tune: Command = {
         quantization: 0,
         timeoutFactor: 10,
         maxTimeoutMs: settings.timeoutMs,
+        confirm: (o.confirm as number | undefined) ?? 3,
         onEvaluation(e) {
           if (e.cost !== undefined && e.status === 'ok' && (!best || e.cost < best.cost!)) best = e;
           const value = e.objective !== undefined ? `${e.objective.toPrecision(4)}` : e.error!.message.split('\n')[0];
@@ -139,7 +142,7 @@ const tune: Command = {
       try {
         result = await tuner.run();
         validation = test.length
-          ? await compareWithDefault(engine, tuner.applier, result.best.config, test, { warmup, repeats, timeoutsMs: settings.timeoutMs }, objective)
+          ? await compareWithDefault(engine, tuner.applier, result.best.config, test, { warmup, repeats, timeoutsMs: settings.timeoutMs, rounds: (o.rounds as number | undefined) ?? 3 }, objective)
           : undefined;
         if (o.apply === true) await applyBest(tuner.applier, result);
         else await tuner.applier.restore();
@@ -150,8 +153,8 @@ const tune: Command = {
       if (ctx.jsonMode) return ctx.json({ ...tuningReport(result, space), ...(validation ? { validation } : {}), applied: o.apply === true });
       const u = result.unit;
       ctx.out(`Tuned ${result.knobs} knobs of ${result.space} on ${result.queries} training queries (objective ${objective}, ${repeats} measured pass(es) after ${warmup} warm-up).`);
-      ctx.out(`  original configuration: ${result.default.objective!.toPrecision(4)} ${u}`);
-      ctx.out(`  best (evaluation ${result.best.index}): ${result.best.objective!.toPrecision(4)} ${u} (${result.improvement.toFixed(2)}x the original)`);
+      ctx.out(`  original configuration: ${result.defaultObjective.toPrecision(4)} ${u}`);
+      ctx.out(`  best (evaluation ${result.best.index}): ${result.bestObjective.toPrecision(4)} ${u} (${result.improvement.toFixed(2)}x the original; both measured again at the end)`);
       ctx.out(`  ${result.evaluations.length} evaluations in ${result.wallSeconds.toFixed(1)} s: ${result.failures} failed, ${result.timeouts} hit timeouts; stopped by ${result.stoppedBy}.`);
       if (result.best.source === 'default') ctx.out('No configuration beat the original one.');
       else {
