@@ -68,13 +68,18 @@ export async function adviseIndexes(options: IndexAdviceOptions): Promise<IndexA
   const columns = workloadColumns(options.queries, await engine.schema(), dialect);
   const existing = await engine.listIndexes();
   const costs = new WhatIfCosts(engine, columns.queries, options.parallelism);
-  const result = await extend(columns.indexable, existing, costs, {
-    budgetBytes: options.budgetMb * 1e6,
-    maxWidth: options.maxWidth,
-    minImprovement: options.minImprovement,
-    maxSteps: options.maxSteps,
-    ...(options.onStep ? { onStep: options.onStep } : {}),
-  });
+  let result;
+  try {
+    result = await extend(columns.indexable, existing, costs, {
+      budgetBytes: options.budgetMb * 1e6,
+      maxWidth: options.maxWidth,
+      minImprovement: options.minImprovement,
+      maxSteps: options.maxSteps,
+      ...(options.onStep ? { onStep: options.onStep } : {}),
+    });
+  } finally {
+    await costs.clear(); // the planner sees real indexes only again, also after a failure
+  }
   const indexes = result.indexes.map(({ index, bytes }): AdvisedIndex => {
     const name = advisedIndexName(index);
     const statement = `CREATE INDEX ${quoteIdent(name, dialect)} ON ${quoteIdent(index.table, dialect)} (${index.columns.map((c) => quoteIdent(c, dialect)).join(', ')});`;

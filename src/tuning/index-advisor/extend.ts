@@ -115,6 +115,5 @@ export async function extend(
     steps.push(step);
     options.onStep?.(step);
   }
-  await costs.clear();
   return { indexes: chosen.map((index, i) => ({ index, bytes: chosenBytes[i]! })), baseCost, finalCost: currentCost, steps, stoppedBy };
 }
