@@ -31,22 +31,22 @@ import { readSqlFile, resolveWorkload, type ResolvedWorkload } from './workload.
 const PER_QUERY_ERRORS = new Set(['QUERY_ERROR', 'QUERY_TIMEOUT', 'SQL_PARSE_ERROR', 'SQL_UNSUPPORTED']);
 const DEFAULT_SEED = 42;
 
-export function lookupAlgorithm(name: string, env: Pick<ExperimentEnvironment, 'algorithms' | 'engine'>, where = 'algorithm'): Algorithm {
-  const algorithm = env.algorithms.get(name);
-  const known = [...env.algorithms.keys()];
+export function lookupAlgorithm(name: string, algorithms: ReadonlyMap<string, Algorithm>, engineKind: string, where = 'algorithm'): Algorithm {
+  const algorithm = algorithms.get(name);
+  const known = [...algorithms.keys()];
   if (!algorithm) {
     const hint = closest(name, known);
     throw new PilotScopeError('EXPERIMENT_INVALID', `${where}: there is no algorithm "${name}"${hint ? ` (did you mean "${hint}"?)` : ''}. Available: ${known.join(', ')}.`);
   }
-  if (!algorithm.engines.includes(env.engine.kind)) {
-    throw new PilotScopeError('EXPERIMENT_INVALID', `${where}: ${name} does not run on ${env.engine.kind}; it supports ${algorithm.engines.join(', ')}.`);
+  if (!algorithm.engines.includes(engineKind)) {
+    throw new PilotScopeError('EXPERIMENT_INVALID', `${where}: ${name} does not run on ${engineKind}; it supports ${algorithm.engines.join(', ')}.`);
   }
   return algorithm;
 }
 
 /** Checks an experiment before anything runs: algorithm, parameters (errors name the field). */
 export function checkExperiment(spec: ExperimentSpec, env: Pick<ExperimentEnvironment, 'algorithms' | 'engine'>, where = `experiment "${spec.name}"`): Record<string, ParamValue> {
-  const algorithm = lookupAlgorithm(spec.algorithm, env, `${where}.algorithm`);
+  const algorithm = lookupAlgorithm(spec.algorithm, env.algorithms, env.engine.kind, `${where}.algorithm`);
   return resolveParams(spec.algorithm, algorithm.params, spec.params, `${where}.params`);
 }
 
@@ -63,7 +63,7 @@ export async function runExperiment(spec: ExperimentSpec, env: ExperimentEnviron
 export async function runInto(results: ResultsDir, spec: ExperimentSpec, env: ExperimentEnvironment, options: RunOptions): Promise<ExperimentResult> {
   const log = env.log ?? (() => undefined);
   const progress = env.progress ?? SILENT_PROGRESS;
-  const algorithm = lookupAlgorithm(spec.algorithm, env, `experiment "${spec.name}"`);
+  const algorithm = lookupAlgorithm(spec.algorithm, env.algorithms, env.engine.kind, `experiment "${spec.name}"`);
   const params = resolveParams(spec.algorithm, algorithm.params, spec.params, `experiment "${spec.name}" parameters`);
   const timeoutMs = spec.timeoutMs ?? env.timeoutMs;
 
@@ -96,7 +96,7 @@ export async function runInto(results: ResultsDir, spec: ExperimentSpec, env: Ex
     log(`${spec.name}: continuing an interrupted run with the model trained before (${state.init.model.id}).`);
   }
 
-  const done = new Set((await results.queries(spec.name)).map((r) => r.query_index));
+  const done = new Set(results.queries(spec.name).map((r) => r.query_index));
   if (resuming) log(`${spec.name}: continuing; ${done.size} of ${workload.queries.length} queries were already measured.`);
   const baselinePlans = spec.algorithm === 'baseline' ? undefined : await baselineSignatures(results, spec, workload.source);
 
@@ -131,7 +131,8 @@ export async function runInto(results: ResultsDir, spec: ExperimentSpec, env: Ex
     await ownStore?.close();
   }
 
-  const rows = await results.queries(spec.name);
+  results.sync(spec.name);
+  const rows = results.queries(spec.name);
   const failed = rows.filter((r) => r.status === 'failed');
   if (failed.length) notices.push(`${failed.length} of ${rows.length} queries failed; the first error: ${failed[0]!.error}`);
   const summary = summaryOf(spec, dataset, workload, env.engine.kind, effectiveParams, state, rows, quality, notices, version, results);
@@ -169,7 +170,7 @@ async function runWorkload(
       if (!isPerQueryError(err)) throw err;
       row = failedRow(index, sql, err, (performance.now() - started) / 1000, stagesSince(before, timers));
     }
-    await results.appendQuery(spec.name, row);
+    results.appendQuery(spec.name, row);
     progress.tick(task, ++finished, row.status === 'ok' ? undefined : row.status);
   }
   progress.finish(task);
@@ -285,7 +286,7 @@ async function baselineSignatures(results: ResultsDir, spec: ExperimentSpec, sou
   const baseline = results.summaries().find((s) => s.algorithm === 'baseline' && s.dataset === label && s.workload.source === source);
   if (!baseline) return undefined;
   const signatures = new Map<string, string>();
-  for (const row of await results.queries(baseline.experiment)) if (row.plan_signature) signatures.set(row.sql, row.plan_signature);
+  for (const row of results.queries(baseline.experiment)) if (row.plan_signature) signatures.set(row.sql, row.plan_signature);
   return signatures;
 }
 

@@ -10,7 +10,8 @@
  */
 import crypto from 'node:crypto';
 import path from 'node:path';
-import type { ParamValue } from '../algorithms/types.js';
+import type { ParamSpec, ParamValue } from '../algorithms/types.js';
+import { canonicalParamName, resolveParams } from '../algorithms/params.js';
 import { PilotScopeError } from '../errors.js';
 import { datasetLabel } from './names.js';
 import { ResultsDir, STATE_DIR, readJson, writeJsonAtomic } from './results-dir.js';
@@ -252,4 +253,17 @@ function pointResult(index: number, experiment: string, params: Record<string, P
     training_time: s.training_time,
     reused,
   };
+}
+
+/**
+ * Converts grid values given as text (command line) to the parameter's type, so numeric
+ * parameters sort and plot as numbers. Errors name the parameter and the value.
+ */
+export function typedGrid(algorithm: string, specs: readonly ParamSpec[], grid: Readonly<Record<string, readonly unknown[]>>): Record<string, ParamValue[]> {
+  const out: Record<string, ParamValue[]> = {};
+  for (const [name, values] of Object.entries(grid)) {
+    const canonical = canonicalParamName(name);
+    out[canonical] = values.map((v) => resolveParams(algorithm, specs, { [name]: v }, `sweep parameter ${name}`)[canonical]!);
+  }
+  return out;
 }

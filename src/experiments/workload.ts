@@ -3,10 +3,10 @@
  * and the training workload are independent choices: a workload from another dataset or a file
  * runs against the tested dataset's database, never against a database named after the workload.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { PilotScopeError } from '../errors.js';
-import { splitStatements, tokenize } from '../sql/index.js';
+import { DEFAULT_SPLIT_SEED, splitByTemplate } from '../datasets/index.js';
+import { splitStatements } from '../sql/index.js';
 import { datasetLabel } from './names.js';
 import type { DatasetHandle, ExperimentEnvironment, ExperimentSpec } from './types.js';
 
@@ -22,7 +22,6 @@ export interface ResolvedWorkload {
 
 /** Share of the training queries held out as the validation workload (by template). */
 export const VALIDATION_SHARE = 0.2;
-const VALIDATION_SEED = 42;
 
 export async function resolveWorkload(spec: ExperimentSpec, dataset: DatasetHandle, env: Pick<ExperimentEnvironment, 'datasets'>): Promise<ResolvedWorkload> {
   const own = await dataset.workload();
@@ -38,6 +37,7 @@ export async function resolveWorkload(spec: ExperimentSpec, dataset: DatasetHand
     resolved = { queries: theirs.test, trainingQueries: theirs.train, source: `${datasetLabel(choice.dataset)}:test`, notices };
   } else if (choice.split === 'validation') {
     const split = validationSplit(own.train);
+    if (split.warning) notices.push(`validation split: ${split.warning}`);
     resolved = { queries: split.validation, trainingQueries: split.train, source: `${datasetLabel(spec.dataset)}:validation`, notices };
   } else {
     resolved = { queries: own.test, trainingQueries: own.train, source: `${datasetLabel(spec.dataset)}:test`, notices };
@@ -66,35 +66,7 @@ export function readSqlFile(file: string): string[] {
  * (literals replaced by ?), so queries differing only in constants stay on one side. Seeded:
  * the same queries always give the same split.
  */
-export function validationSplit(train: readonly string[]): { train: string[]; validation: string[] } {
-  const groups = new Map<string, number[]>();
-  train.forEach((sql, i) => {
-    const template = templateOf(sql);
-    const members = groups.get(template) ?? [];
-    members.push(i);
-    groups.set(template, members);
-  });
-  const ordered = [...groups.entries()].sort(([a], [b]) => rank(a).localeCompare(rank(b)));
-  const target = Math.max(1, Math.round(train.length * VALIDATION_SHARE));
-  const held = new Set<number>();
-  for (const [, members] of ordered) {
-    if (held.size >= target || held.size + members.length > train.length - 1) continue;
-    for (const i of members) held.add(i);
-  }
-  return { train: train.filter((_, i) => !held.has(i)), validation: train.filter((_, i) => held.has(i)) };
-}
-
-function rank(template: string): string {
-  return crypto.createHash('sha256').update(`${VALIDATION_SEED}:${template}`).digest('hex');
-}
-
-function templateOf(sql: string): string {
-  try {
-    return tokenize(sql)
-      .filter((t) => t.kind !== 'eof')
-      .map((t) => (t.kind === 'number' || t.kind === 'string' || t.kind === 'bits' ? '?' : t.value))
-      .join(' ');
-  } catch {
-    return sql.replace(/\s+/g, ' ').trim();
-  }
+export function validationSplit(train: readonly string[]): { train: string[]; validation: string[]; warning?: string } {
+  const split = splitByTemplate(train, { trainRatio: 1 - VALIDATION_SHARE, seed: DEFAULT_SPLIT_SEED });
+  return { train: split.train, validation: split.test, ...(split.warning ? { warning: split.warning } : {}) };
 }
