@@ -3,6 +3,8 @@
  * dataset loaders: `--engine postgresql|spark` and `db_config.engine` go through ENGINE_FACTORIES.
  * The Spark adapter plugs in by adding its factory here.
  */
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { resolveServer, type ServerTarget } from '../../adapters/postgres/connection.js';
 import { PostgresEngine } from '../../adapters/postgres/engine.js';
 import { PostgresDatasetLoader } from '../../adapters/postgres/loader.js';
@@ -21,6 +23,37 @@ import type { ProgressReporter } from '../scheduler/types.js';
  * own registry in src/algorithms replaces this list when it exists).
  */
 export const ALGORITHMS: ReadonlyMap<string, Algorithm> = new Map<string, Algorithm>([[baseline.name, baseline]]);
+
+/** Environment variable naming modules (comma-separated paths) whose `algorithms` export adds algorithms. */
+export const PLUGINS_VARIABLE = 'PILOTSCOPE_ALGORITHMS';
+
+/**
+ * The registry plus algorithms from plugin modules named in $PILOTSCOPE_ALGORITHMS: each module
+ * exports `algorithms: Algorithm[]`; one with the name of a built-in algorithm replaces it.
+ */
+export async function loadAlgorithms(env: NodeJS.ProcessEnv = process.env): Promise<ReadonlyMap<string, Algorithm>> {
+  const spec = env[PLUGINS_VARIABLE];
+  if (!spec) return ALGORITHMS;
+  const merged = new Map(ALGORITHMS);
+  for (const file of spec.split(',').map((f) => f.trim()).filter(Boolean)) {
+    let module: { algorithms?: unknown };
+    try {
+      module = (await import(pathToFileURL(path.resolve(file)).href)) as { algorithms?: unknown };
+    } catch (err) {
+      throw new PilotScopeError('CONFIG_INVALID', `${PLUGINS_VARIABLE}: cannot load ${file}: ${(err as Error).message}.`, { file }, { cause: err });
+    }
+    if (!Array.isArray(module.algorithms)) {
+      throw new PilotScopeError('CONFIG_INVALID', `${PLUGINS_VARIABLE}: ${file} must export \`algorithms\`, an array of Algorithm objects.`, { file });
+    }
+    for (const algorithm of module.algorithms as Algorithm[]) {
+      if (!algorithm || typeof algorithm.name !== 'string' || typeof algorithm.create !== 'function' || !Array.isArray(algorithm.params) || !Array.isArray(algorithm.engines)) {
+        throw new PilotScopeError('CONFIG_INVALID', `${PLUGINS_VARIABLE}: ${file} exports something that is not an Algorithm (name, params, engines, create).`, { file });
+      }
+      merged.set(algorithm.name, algorithm);
+    }
+  }
+  return merged;
+}
 
 export interface EngineFactory {
   open(settings: Settings, database: string): Promise<Engine>;
@@ -76,7 +109,7 @@ export interface EnvironmentOptions {
 }
 
 /** The runner's surroundings: settings, dataset registry, engine factory, algorithm registry. */
-export function experimentEnvironment(options: EnvironmentOptions = {}): ExperimentEnvironment {
+export async function experimentEnvironment(options: EnvironmentOptions = {}): Promise<ExperimentEnvironment> {
   const settings = options.settings ?? loadSettings(options.overrides ?? {});
   const kind = options.engine ?? 'postgresql';
   const factory = engineFactory(kind);
@@ -93,7 +126,7 @@ export function experimentEnvironment(options: EnvironmentOptions = {}): Experim
     home: settings.home,
     datasets: registrySource(settings),
     engine,
-    algorithms: ALGORITHMS,
+    algorithms: await loadAlgorithms(),
     ...(options.progress ? { progress: options.progress } : {}),
     ...(options.log ? { log: options.log } : {}),
     timeoutMs: settings.timeoutMs,

@@ -31,6 +31,7 @@ export function fmt(value: number): string {
   if (abs === 0) return '0';
   if (abs >= 1e6) return `${trim((value / 1e6).toPrecision(3))}M`;
   if (abs >= 1e4) return `${trim((value / 1e3).toPrecision(3))}k`;
+  if (abs >= 1000) return String(Math.round(value));
   if (abs >= 0.01) return trim(value.toPrecision(3));
   return value.toExponential(1);
 }

@@ -9,7 +9,7 @@ import { describeParams } from '../../experiments/sweep.js';
 import type { ExperimentPlan } from '../../experiments/plan.js';
 import type { ExperimentSpec } from '../../experiments/types.js';
 import type { Command } from '../command.js';
-import { ALGORITHMS } from '../engines.js';
+import { loadAlgorithms } from '../engines.js';
 import { executePlan, planJson, printPlanResult } from './run.js';
 
 /** Small enough to finish in a few minutes on two cores. */
@@ -31,6 +31,7 @@ export const demoCommand: Command = {
     { name: 'json', type: 'boolean', description: 'Print the results as one JSON document.' },
   ],
   async run(args, ctx) {
+    const ALGORITHMS = await loadAlgorithms();
     const available = WANTED.filter((name) => ALGORITHMS.has(name));
     const missing = WANTED.filter((name) => !ALGORITHMS.has(name));
     if (missing.length) ctx.err(`note: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not available in this build; the demo runs ${available.join(', ')}.`);

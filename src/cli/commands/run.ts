@@ -119,7 +119,7 @@ export async function executePlan(plan: ExperimentPlan, options: Record<string, 
         postgresql: { host: plan.db.host, ...(plan.db.port !== undefined ? { port: plan.db.port } : {}), ...(plan.db.user !== undefined ? { user: plan.db.user } : {}), ...(plan.db.password !== undefined ? { password: plan.db.password } : {}) },
       })
     : ctx.settings();
-  const env = experimentEnvironment({ engine: plan.db.engine, settings, progress: progressFor(ctx.interactive), log: (text) => ctx.err(text) });
+  const env = await experimentEnvironment({ engine: plan.db.engine, settings, progress: progressFor(ctx.interactive), log: (text) => ctx.err(text) });
   if (plan.db.timeoutMs !== undefined) env.timeoutMs = plan.db.timeoutMs;
   const result = await runPlan(plan, env, { fresh: options.fresh === true });
   return { result, plan };

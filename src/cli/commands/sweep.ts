@@ -9,7 +9,7 @@ import { SWEEP_METRICS, type SweepMetric } from '../../experiments/schema.js';
 import { lookupAlgorithm } from '../../experiments/runner.js';
 import { typedGrid, type SweepSpec } from '../../experiments/sweep.js';
 import type { Command } from '../command.js';
-import { ALGORITHMS } from '../engines.js';
+import { loadAlgorithms } from '../engines.js';
 import { COMMON_RUN_OPTIONS, applyCommonOverrides, executePlan, printPlanResult } from './run.js';
 
 export const sweepCommand: Command = {
@@ -49,7 +49,7 @@ export const sweepCommand: Command = {
       rawGrid[name] = values;
     }
     const engine = (o.engine as 'postgresql' | 'spark' | undefined) ?? 'postgresql';
-    const algorithm = lookupAlgorithm(o.algo, ALGORITHMS, engine);
+    const algorithm = lookupAlgorithm(o.algo, await loadAlgorithms(), engine);
     const output = path.resolve((o.output as string | undefined) ?? DEFAULT_OUTPUT);
     const sweep: SweepSpec = {
       name: (o.name as string | undefined) ?? defaultSweepName(o.algo, dataset),
