@@ -114,10 +114,16 @@ export function document(f: Frame, title: string, body: string, marks: number): 
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${f.width}" height="${f.height}" viewBox="0 0 ${f.width} ${f.height}" font-family="${FONT}" font-size="12" data-marks="${marks}">` +
     `<rect width="${f.width}" height="${f.height}" fill="#ffffff"/>` +
-    `<text x="${f.width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold" fill="#222">${esc(title)}</text>` +
+    `<text x="${f.width / 2}" y="22" text-anchor="middle" font-size="${titleSize(title, f.width)}" font-weight="bold" fill="#222">${esc(title)}</text>` +
     body +
     '</svg>'
   );
+}
+
+/** Title font size: 15px, smaller when the title would not fit the chart's width. */
+function titleSize(title: string, width: number): number {
+  const needed = title.length * 9.8;
+  return needed <= width - 16 ? 15 : Math.max(9, Math.floor((15 * (width - 16)) / needed));
 }
 
 /** Y axis with grid lines and a label. */

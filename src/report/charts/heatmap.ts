@@ -17,17 +17,17 @@ export interface HeatmapInput {
 
 export function heatmap(input: HeatmapInput): Chart {
   const cell = 64;
-  const f = frame(Math.max(420, 150 + input.xValues.length * cell + 90), 130 + input.yValues.length * cell, { left: 110, top: 48, bottom: 60, right: 90 });
+  const f = frame(Math.max(480, 150 + input.xValues.length * cell + 90), 130 + input.yValues.length * cell, { left: 110, top: 48, bottom: 60, right: 90 });
   const values = input.xValues.flatMap((x) => input.yValues.map((y) => input.value(x, y))).filter((v): v is number => v !== null && Number.isFinite(v));
   const lo = Math.min(...values);
   const hi = Math.max(...values);
   const format = input.format ?? fmt;
   const shade = (v: number) => {
     const t = hi > lo ? (v - lo) / (hi - lo) : 0;
-    // Low (good) values dark blue, high values pale yellow.
-    const from = [37, 52, 148];
-    const to = [255, 255, 204];
-    const c = from.map((a, i) => Math.round(a + (to[i]! - a) * t));
+    // Low (good) values dark blue, through teal, to pale yellow for high values.
+    const stops = [[37, 52, 148], [65, 182, 196], [255, 255, 204]] as const;
+    const [from, to, u] = t < 0.5 ? [stops[0], stops[1], t * 2] : [stops[1], stops[2], (t - 0.5) * 2];
+    const c = from.map((a, i) => Math.round(a + (to[i]! - a) * u));
     return { fill: `rgb(${c.join(',')})`, text: t < 0.5 ? '#fff' : '#222' };
   };
   let marks = 0;
