@@ -54,6 +54,7 @@ export const costModel: Algorithm = {
   params: [
     { name: 'enable_training', type: 'boolean', default: true, description: 'Train at start-up.' },
     { name: 'num_training', type: 'integer', default: 20, min: 1, description: 'Training queries to use.' },
+    { name: 'num_epoch', type: 'integer', default: 1, min: 1, description: 'Passes over the training costs (the mean is refined once per pass).' },
     { name: 'training_dataset', type: 'string', default: 'auto', description: 'Dataset to train on (auto: the tested one).' },
     { name: 'model', type: 'string', default: null, description: 'Reuse a saved model by id instead of training.' },
     { name: 'slow_ms', type: 'integer', default: 0, min: 0, description: 'Extra milliseconds per query (to make interruptions testable).' },
@@ -81,7 +82,7 @@ export const costModel: Algorithm = {
         const id = `cost_${Date.now()}_${process.pid}`;
         model = {
           info: { id, algorithm: 'mscn', trainedOn: workload.dataset, createdAt: new Date().toISOString(), trainingSamples: costs.length },
-          meanCost: costs.reduce((a, b) => a + b, 0) / Math.max(1, costs.length),
+          meanCost: fitMean(costs, Number(params.num_epoch)),
         };
         fs.mkdirSync(dir, { recursive: true });
         fs.writeFileSync(path.join(dir, `${id}.json`), JSON.stringify(model));
@@ -112,6 +113,13 @@ export const costModel: Algorithm = {
     };
   },
 };
+
+/** The mean by gradient steps on the squared error, one pass per epoch (converges to the plain mean). */
+function fitMean(values: number[], epochs: number): number {
+  let mean = 0;
+  for (let epoch = 0; epoch < epochs; epoch++) for (const [i, v] of values.entries()) mean += (v - mean) / (epoch * values.length + i + 1);
+  return mean;
+}
 
 export const algorithms: Algorithm[] = [sessionKnobs, costModel];
 
