@@ -46,6 +46,13 @@ export class TerminalProgress implements ProgressReporter {
     this.draw(true);
   }
 
+  /** Prints a message line without tearing the bar: clear it, print, draw it again. */
+  log(text: string): void {
+    this.clear();
+    this.stream.write(text.endsWith('\n') ? text : `${text}\n`);
+    this.draw(true);
+  }
+
   private draw(force: boolean): void {
     const now = this.now();
     if (!force && now - this.lastDraw < REDRAW_MS) return;
@@ -53,7 +60,7 @@ export class TerminalProgress implements ProgressReporter {
     const task = [...this.tasks.entries()].at(-1);
     this.clear();
     if (!task) return;
-    const width = this.stream.columns ?? 100;
+    const width = this.stream.columns || 100;
     this.stream.write(progressLine(task[0], task[1], now).slice(0, Math.max(20, width - 1)));
     this.drawn = true;
   }

@@ -26,7 +26,7 @@ import { outcomeRow } from './runner.js';
 import { runPlan, type PlanResult } from './run-plan.js';
 import type { ComparisonMetric, SweepMetric } from './schema.js';
 import { bestPoint, sweepFile, type SweepResult, type SweepSpec } from './sweep.js';
-import { figuresOf } from './summary.js';
+import { figuresOf, stageFigures } from './summary.js';
 import type { DatasetRef, ExperimentEnvironment, ExperimentResult, ExperimentSpec, ExperimentSummary, WorkloadRef } from './types.js';
 
 export interface ApiOptions {
@@ -234,7 +234,7 @@ export async function saveTestResult(input: TestResultInput, options: { output?:
       ...figures,
       collection_time: (stages.collection?.totalMs ?? 0) / 1000,
       training_time: (stages.training?.totalMs ?? 0) / 1000,
-      overhead_breakdown: { unit: 'ms', init: stages, workload: workload_stages },
+      overhead_breakdown: { unit: 'ms', init: stageFigures(stages), workload: workload_stages },
       quality: input.quality ?? {},
       notices: [],
       environment: environmentInfo(input.engine ?? 'postgresql', null),

@@ -23,7 +23,7 @@ import { datasetLabel } from './names.js';
 import { cardinalityRows, planSignature } from './plans.js';
 import { ResultsDir, type RunState } from './results-dir.js';
 import { stableJson } from './stable-json.js';
-import { figuresOf, initSeconds } from './summary.js';
+import { figuresOf, initSeconds, stageFigures } from './summary.js';
 import type { DatasetHandle, ExperimentEnvironment, ExperimentResult, ExperimentSpec, ExperimentSummary, QueryDetailRow, RunOptions } from './types.js';
 import { readSqlFile, resolveWorkload, type ResolvedWorkload } from './workload.js';
 
@@ -327,7 +327,7 @@ function summaryOf(
     ...rest,
     collection_time: initSeconds(initStages, 'collection'),
     training_time: initSeconds(initStages, 'training'),
-    overhead_breakdown: { unit: 'ms', init: initStages, workload: workload_stages },
+    overhead_breakdown: { unit: 'ms', init: stageFigures(initStages), workload: workload_stages },
     quality,
     notices: [...new Set(notices)],
     environment: environmentInfo(engineKind, version),

@@ -1,7 +1,7 @@
 /** Turns the per-query rows of an experiment into its summary figures. */
 import type { StageStats } from '../timing/index.js';
 import { mean, percentiles, percentile, qError, sum } from './statistics.js';
-import type { ExperimentSummary, Percentiles, QueryDetailRow, WorkloadStage } from './types.js';
+import type { ExperimentSummary, Percentiles, QueryDetailRow, StageFigures } from './types.js';
 
 export interface Figures {
   queries: number;
@@ -16,7 +16,7 @@ export interface Figures {
   overhead_time: number;
   q_error: ExperimentSummary['q_error'];
   plan_changes: ExperimentSummary['plan_changes'];
-  workload_stages: Record<string, WorkloadStage>;
+  workload_stages: Record<string, StageFigures>;
 }
 
 /**
@@ -58,7 +58,7 @@ export function qErrors(rows: readonly QueryDetailRow[]): { used: Percentiles | 
   return { used: percentiles(used), database: percentiles(database) };
 }
 
-function stageTotals(rows: readonly QueryDetailRow[]): Record<string, WorkloadStage> {
+function stageTotals(rows: readonly QueryDetailRow[]): Record<string, StageFigures> {
   const totals: Record<string, { count: number; total: number }> = {};
   for (const row of rows) {
     for (const [stage, ms] of Object.entries(row.stages ?? {})) {
@@ -73,4 +73,9 @@ function stageTotals(rows: readonly QueryDetailRow[]): Record<string, WorkloadSt
 /** Seconds spent in a stage during init (collection, training), 0 when it did not run. */
 export function initSeconds(stages: Record<string, StageStats> | undefined, name: string): number {
   return (stages?.[name]?.totalMs ?? 0) / 1000;
+}
+
+/** TimeStatistic stages in the results' shape. */
+export function stageFigures(stages: Record<string, StageStats>): Record<string, StageFigures> {
+  return Object.fromEntries(Object.entries(stages).map(([name, s]) => [name, { count: s.count, total_ms: s.totalMs, mean_ms: s.meanMs }]));
 }

@@ -6,7 +6,6 @@
 import type { Algorithm, AlgorithmName, ModelInfo, ParamValue, QualityReport } from '../algorithms/types.js';
 import type { Engine } from '../engine/types.js';
 import type { ProgressReporter, RowStore } from '../scheduler/types.js';
-import type { StageStats } from '../timing/index.js';
 
 /** A dataset as the registry names it; scale and seed apply to the generated `synthetic` one. */
 export interface DatasetRef {
@@ -187,8 +186,8 @@ export interface ExperimentSummary {
   overhead_time: number;
   collection_time: number;
   training_time: number;
-  /** Timing stages (ms): `init` covers collection and training, `workload` the test queries. */
-  overhead_breakdown: { unit: 'ms'; init: Record<string, StageStats>; workload: Record<string, WorkloadStage> };
+  /** Timing stages (TimeStatistic, ms): `init` covers collection and training, `workload` the test queries. */
+  overhead_breakdown: { unit: 'ms'; init: Record<string, StageFigures>; workload: Record<string, StageFigures> };
   /** q-error of the cardinalities the planner used against the executed plan's actual rows. */
   q_error: { used: Percentiles | null; database: Percentiles | null };
   plan_changes: { compared: number; changed: number } | null;
@@ -203,7 +202,8 @@ export interface ExperimentSummary {
   files: { detail_arrow: string; detail_parquet: string };
 }
 
-export interface WorkloadStage {
+/** One timing stage: how often it ran and the milliseconds it took (nested stages count in their parents too). */
+export interface StageFigures {
   count: number;
   total_ms: number;
   mean_ms: number;

@@ -12,7 +12,7 @@ import type { WorkloadRef } from '../../experiments/types.js';
 import type { OptionSpec } from '../args.js';
 import type { CliContext, Command } from '../command.js';
 import { ENGINE_NAMES, experimentEnvironment } from '../engines.js';
-import { progressFor } from '../progress.js';
+import { TerminalProgress, progressFor } from '../progress.js';
 
 export const COMMON_RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'engine', type: 'string', valueName: '<engine>', choices: ENGINE_NAMES, description: 'Database engine (default: postgresql).' },
@@ -119,7 +119,9 @@ export async function executePlan(plan: ExperimentPlan, options: Record<string, 
         postgresql: { host: plan.db.host, ...(plan.db.port !== undefined ? { port: plan.db.port } : {}), ...(plan.db.user !== undefined ? { user: plan.db.user } : {}), ...(plan.db.password !== undefined ? { password: plan.db.password } : {}) },
       })
     : ctx.settings();
-  const env = await experimentEnvironment({ engine: plan.db.engine, settings, progress: progressFor(ctx.interactive), log: (text) => ctx.err(text) });
+  const progress = progressFor(ctx.interactive);
+  const log = progress instanceof TerminalProgress ? (text: string) => progress.log(text) : (text: string) => ctx.err(text);
+  const env = await experimentEnvironment({ engine: plan.db.engine, settings, progress, log });
   if (plan.db.timeoutMs !== undefined) env.timeoutMs = plan.db.timeoutMs;
   const result = await runPlan(plan, env, { fresh: options.fresh === true });
   return { result, plan };
