@@ -98,7 +98,7 @@ test.serial('running the same command again reuses finished experiments and prin
 
 test.serial('run --algo baseline mscn --compare against the algorithm registry', async (t) => {
   const out = outputDir(server, 'registry');
-  const result = await pilotscope(server, ['run', '--algo', 'baseline', 'mscn', '--db', 'stats_tiny', '--compare', '--limit', '10', '--output', out, '--json']);
+  const result = await pilotscope(server, ['run', '--algo', 'baseline', 'mscn', '--db', 'stats_tiny', '--set', 'num_collection=40', 'num_training=40', 'num_epoch=5', '--compare', '--limit', '10', '--output', out, '--json']);
   if (!ALGORITHMS.has('mscn')) {
     // Until the MSCN preset is registered, the run must say which algorithms exist, and do nothing.
     t.is(result.code, 1);

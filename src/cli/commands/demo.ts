@@ -18,7 +18,7 @@ export const DEMO_SEED = 7;
 export const DEMO_QUERIES = 60;
 const WANTED = ['baseline', 'mscn', 'lero'] as const;
 /** Applied where an algorithm has the parameter: short collection and training. */
-const DEMO_PARAMS: Record<string, ParamValue> = { num_collection: 200, num_training: 200, num_epoch: 30 };
+const DEMO_PARAMS: Record<string, ParamValue> = { num_collection: 100, num_training: 100, num_epoch: 30 };
 
 export const demoCommand: Command = {
   path: ['demo'],
