@@ -120,6 +120,7 @@ export async function runInto(results: ResultsDir, spec: ExperimentSpec, env: Ex
         results.writeState(state);
       }
       await runWorkload(results, spec, run, workload, done, baselinePlans, timers, progress);
+      await run.scheduler.flush();
       if (run.quality) quality = await run.quality();
       notices.push(...run.scheduler.notices);
     } finally {
