@@ -9,6 +9,8 @@ import { resolveServer, type ServerTarget } from '../../adapters/postgres/connec
 import { PostgresEngine } from '../../adapters/postgres/engine.js';
 import { PostgresDatasetLoader } from '../../adapters/postgres/loader.js';
 import { baseline } from '../algorithms/baseline.js';
+import { indexAdvisor } from '../algorithms/index-advisor.js';
+import { knob } from '../algorithms/knob.js';
 import type { Algorithm } from '../algorithms/types.js';
 import { loadSettings, type Settings, type SettingsOverrides } from '../config/settings.js';
 import { DatasetRegistry, SYNTHETIC } from '../datasets/index.js';
@@ -22,7 +24,11 @@ import type { ProgressReporter } from '../scheduler/types.js';
  * The algorithms experiments can run. The algorithm modules register here as they land (their
  * own registry in src/algorithms replaces this list when it exists).
  */
-export const ALGORITHMS: ReadonlyMap<string, Algorithm> = new Map<string, Algorithm>([[baseline.name, baseline]]);
+export const ALGORITHMS: ReadonlyMap<string, Algorithm> = new Map<string, Algorithm>([
+  [baseline.name, baseline],
+  [knob.name, knob],
+  [indexAdvisor.name, indexAdvisor],
+]);
 
 /** Environment variable naming modules (comma-separated paths) whose `algorithms` export adds algorithms. */
 export const PLUGINS_VARIABLE = 'PILOTSCOPE_ALGORITHMS';
