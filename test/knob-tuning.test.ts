@@ -194,6 +194,7 @@ test.serial("the 'knob' preset tunes at init, runs the test workload with the be
     const applied = await serverSettings(names);
     for (const [name, value] of Object.entries(chosen)) t.is(applied[name], await canonical(name, value));
     for (const sql of testQueries.slice(0, 5)) t.is((await run.scheduler.execute(sql)).data.status, 'ok');
+    await run.scheduler.flush();
     t.is((await store.readAll('knob_stats_tiny')).length, 5);
   } finally {
     await run.cleanup!();
