@@ -245,7 +245,7 @@ export class LocalSparkServer {
       '--name', 'pilotscope-thriftserver',
       '--driver-memory', state.driverMemory,
       // Derby writes derby.log and its lock files under derby.system.home.
-      '--driver-java-options', `-Dderby.system.home=${paths.root}`,
+      '--driver-java-options', `-Dderby.system.home="${paths.root}" -Djava.io.tmpdir="${paths.scratch}"`,
       ...Object.entries(conf).flatMap(([key, value]) => ['--conf', `${key}=${value}`]),
       'spark-internal',
     ];
