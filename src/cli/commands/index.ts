@@ -1,4 +1,5 @@
 import type { Command } from '../command.js';
 import { dbCommands } from './db.js';
+import { sparkCommands } from './spark.js';
 
-export const COMMANDS: readonly Command[] = [...dbCommands];
+export const COMMANDS: readonly Command[] = [...dbCommands, ...sparkCommands];
