@@ -9,8 +9,8 @@
         "NAPI_VERSION=8",
         "PILOTSCOPE_SOURCE_HASH=\"<!(node native/tools/source-hash.cjs)\""
       ],
-      "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-Wall", "-Wextra"],
-      "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++1y"]
+      "cflags_cc": ["-std=c++17", "-O3", "-ffp-contract=fast", "-fexceptions", "-Wall", "-Wextra", "-Wno-psabi"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++1y"]
     }
   ]
 }

@@ -130,8 +130,10 @@ function checkAlternatives(value: unknown, schema: JsonSchema, root: JsonSchema,
     out.push({ path, message: 'matches more than one of the allowed forms' });
     return;
   }
-  // Report the alternative that came closest (fewest violations): the most useful message.
-  const best = results.reduce((a, b) => (b.length < a.length ? b : a));
+  // Report the alternative that came closest: one whose type matched, with the fewest violations.
+  const score = (violations: SchemaViolation[]) =>
+    violations.length + (violations.some((v) => v.path === path && v.message.startsWith('expected ')) ? 1000 : 0);
+  const best = results.reduce((a, b) => (score(b) < score(a) ? b : a));
   out.push(...best);
 }
 

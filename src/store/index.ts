@@ -1,0 +1,15 @@
+export { DataManager } from './data-manager.js';
+export type { DataManagerOptions, ReadOptions, ReadAllOptions, ExportOptions } from './data-manager.js';
+export type { RowIdRange, CompactResult, RepairResult } from './directory-writer.js';
+export { ROW_ID } from './names.js';
+export type { Row } from './encode.js';
+export type { ColumnKind, ColumnSpec } from './schema.js';
+export { JSON_EXTENSION_NAME } from './schema.js';
+export { tableToRows, columnValues } from './decode.js';
+export type { DecodeOptions } from './decode.js';
+export { readParquet, readParquetRows } from './parquet-read.js';
+export type { ParquetBatch, ReadParquetOptions, StreamParquetOptions, ParquetSummary } from './parquet-read.js';
+export { writeArrowFile, writeParquetFile, writeTableFile } from './export-files.js';
+export type { ExportFormat, ParquetExportOptions } from './export-files.js';
+export { typedColumn, float64Column, int32Column } from './typed-columns.js';
+export type { NumericTarget, TypedColumn, TypedColumnOptions } from './typed-columns.js';
