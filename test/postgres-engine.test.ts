@@ -128,3 +128,11 @@ test('operators outside the capabilities fail before any SQL is sent', async (t)
   t.regex(err!.message, /pullBuffercache is not supported by TestEngine/);
   t.deepEqual(sent, []);
 });
+
+test('one statement per request: several are refused, trailing semicolons and comments are fine', async (t) => {
+  const err = await t.throwsAsync(engine.run({ sql: 'select 1; select 2', pull: { records: true } }));
+  t.true(isPilotScopeError(err, 'QUERY_ERROR'));
+  t.regex(err!.message, /holds 2/);
+  const ok = await engine.run({ sql: "select ';' as s; -- trailing comment\n;", pull: { records: true } });
+  t.deepEqual(ok.records, [{ s: ';' }]);
+});
