@@ -1,0 +1,56 @@
+/** SparkConfig: how programs open the Spark engine (upstream's SparkConfig). */
+import type { EngineConfig } from '../../src/engine/types.js';
+import { loadSettings, type Settings, type SparkAuth } from '../../src/config/settings.js';
+import { externalEndpoint, resolveSparkTarget } from './connection.js';
+import { SparkEngine } from './engine.js';
+
+export interface SparkConfigOptions {
+  /** Spark database (schema) holding the tables; a loaded dataset's name. Default "default". */
+  db?: string;
+  /** A Thrift Server to use; leave out to use the configured one, by default the local server. */
+  host?: string;
+  port?: number;
+  auth?: SparkAuth;
+  user?: string;
+  password?: string;
+  tls?: boolean;
+  /** Default statement timeout in milliseconds. */
+  timeoutMs?: number;
+  /** Sessions for parallel execution. */
+  parallelism?: number;
+  /** State directory of the local server (default: from settings). */
+  home?: string;
+}
+
+export class SparkConfig implements EngineConfig {
+  readonly engineKind = 'spark';
+  readonly options: SparkConfigOptions;
+
+  constructor(options: SparkConfigOptions = {}) {
+    this.options = { ...options };
+  }
+
+  get db(): string {
+    return this.options.db ?? 'default';
+  }
+
+  /** The effective settings: config file and environment, overridden by this object's fields. */
+  settings(): Settings {
+    const { home, timeoutMs, parallelism, host, port, auth, user, password, tls } = this.options;
+    const settings = loadSettings({
+      ...(home !== undefined ? { home } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(parallelism !== undefined ? { parallelism } : {}),
+    });
+    if (host !== undefined) {
+      settings.spark = { host, port: port ?? 10000, auth: auth ?? 'none', user: user ?? 'anonymous', password: password ?? '', tls: tls ?? false };
+    }
+    return settings;
+  }
+
+  async createEngine(): Promise<SparkEngine> {
+    const settings = this.settings();
+    const endpoint = settings.spark ? externalEndpoint(settings.spark) : (await resolveSparkTarget(settings)).endpoint;
+    return SparkEngine.open({ endpoint, database: this.db, timeoutMs: settings.timeoutMs, parallelism: settings.parallelism });
+  }
+}
