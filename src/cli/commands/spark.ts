@@ -75,9 +75,10 @@ const status: Command = {
     const local = server(ctx.settings());
     const s = local.status();
     if (ctx.jsonMode) return ctx.json(s);
+    const stale = s.stalePid ? ` (stale pid file: process ${s.stalePid} is gone; the next start removes it)` : '';
     if (s.running) ctx.out(`running (pid ${s.pid}) on 127.0.0.1:${s.port}, auth ${s.auth}`);
-    else if (s.port === undefined) ctx.out(`never started (state directory ${s.paths.root}); \`pilotscope spark start\` starts it.`);
-    else ctx.out(`stopped${s.stalePid ? ` (stale pid file: process ${s.stalePid} is gone)` : ''}`);
+    else if (s.port === undefined) ctx.out(`never started${stale}; \`pilotscope spark start\` starts it (state directory ${s.paths.root}).`);
+    else ctx.out(`stopped${stale}`);
     ctx.out(`  Spark ${s.sparkVersion ?? 'not installed (run `npm run setup:spark`)'}, warehouse ${s.paths.warehouse}`);
     ctx.out(`  metastore ${s.paths.metastore}, log ${s.paths.logFile}`);
     return s.running ? 0 : 3;
