@@ -62,6 +62,8 @@ export interface SparkEngineOptions {
   timeoutMs: number;
   /** Pool size: the most statements run at once. */
   parallelism: number;
+  /** count(*) sub-queries explained per statement when pulling sub-query cardinalities (default 16). */
+  subqueriesPerStatement?: number;
 }
 
 type Settings = Map<string, string>;
@@ -296,7 +298,8 @@ export class SparkEngine implements Engine {
    */
   private async estimateRelationSets(query: AnalyzedQuery, keys: RelSetKey[], settings: Settings, deadline: number): Promise<Map<RelSetKey, number> | 'timeout'> {
     // As many statements as there are sessions, each with at most SUBQUERIES_PER_STATEMENT sub-queries.
-    const perStatement = Math.max(1, Math.min(SUBQUERIES_PER_STATEMENT, Math.ceil(keys.length / this.options.parallelism)));
+    const limit = this.options.subqueriesPerStatement ?? SUBQUERIES_PER_STATEMENT;
+    const perStatement = Math.max(1, Math.min(limit, Math.ceil(keys.length / this.options.parallelism)));
     const batches: RelSetKey[][] = [];
     for (let i = 0; i < keys.length; i += perStatement) batches.push(keys.slice(i, i + perStatement));
     const rows = new Map<RelSetKey, number>();
