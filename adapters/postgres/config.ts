@@ -1,8 +1,10 @@
 /** PostgreSQLConfig: how programs open the PostgreSQL engine (upstream's PostgreSQLConfig). */
 import type { EngineConfig } from '../../src/engine/types.js';
 import { loadSettings, type Settings } from '../../src/config/settings.js';
-import { resolveServer } from './connection.js';
+import { DatasetRegistry } from '../../src/datasets/registry.js';
+import { databaseExists, resolveServer, type ServerTarget } from './connection.js';
 import { PostgresEngine } from './engine.js';
+import { PostgresDatasetLoader } from './loader.js';
 
 export interface PostgreSQLConfigOptions {
   /** Database name (for a loaded dataset: the dataset's name). */
@@ -48,10 +50,25 @@ export class PostgreSQLConfig implements EngineConfig {
     });
   }
 
+  /**
+   * Opens the engine on `db`. When that database does not exist yet and `db` names a dataset of
+   * the registry (stats_tiny, synthetic, one added with `pilotscope dataset add`, ...), the
+   * dataset is loaded first, as the CLI does on demand.
+   */
   async createEngine(): Promise<PostgresEngine> {
     const settings = this.settings();
     const target = await resolveServer(settings);
-    return PostgresEngine.open({ target, database: this.db, timeoutMs: settings.timeoutMs, parallelism: settings.parallelism });
+    const database = await this.databaseFor(settings, target);
+    return PostgresEngine.open({ target, database, timeoutMs: settings.timeoutMs, parallelism: settings.parallelism });
+  }
+
+  private async databaseFor(settings: Settings, target: ServerTarget): Promise<string> {
+    if (await databaseExists(target, this.db)) return this.db;
+    const registry = new DatasetRegistry(settings.home);
+    if (!registry.list().some((d) => d.name === this.db)) return this.db; // opening reports the missing database
+    const dataset = await registry.open(this.db);
+    await new PostgresDatasetLoader(settings, target).load(dataset);
+    return dataset.database;
   }
 }
 
