@@ -3,6 +3,9 @@
  * manager for this file): stats_tiny loaded from its SQL dump, CSV and Parquet files, the
  * interactor with every operator Spark declares, join orders Spark must keep, knobs, timeouts,
  * statement errors, dropped connections and the connection errors people hit.
+ *
+ * Tests run one after another: Spark (local[2]) is busy with one statement at a time anyway, and
+ * on a loaded machine concurrent tests only make each other slower.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -36,7 +39,7 @@ const Q_CHAIN = 'select  count(*) from comments as c,  		posts as p,  		badges a
 test.before(async () => {
   [spark, truth] = await Promise.all([startSparkTestServer(), datasetRows('stats_tiny')]);
   await new SparkLoader(spark.endpoint, { database: 'stats_tiny' }).loadDump(path.join(sharedDataset('stats_tiny'), 'data.sql'));
-  engine = await SparkEngine.open({ endpoint: spark.endpoint, database: 'stats_tiny', timeoutMs: 120_000, parallelism: 3 });
+  engine = await SparkEngine.open({ endpoint: spark.endpoint, database: 'stats_tiny', timeoutMs: 600_000, parallelism: 3 });
   filesDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pilotscope-spark-files-'));
 });
 
@@ -86,7 +89,7 @@ function find(node: PlanNode, type: string): PlanNode[] {
 
 // ---- loading ----------------------------------------------------------------------------------
 
-test('stats_tiny from its SQL dump: every table with the dump row count, values intact, statistics computed', async (t) => {
+test.serial('stats_tiny from its SQL dump: every table with the dump row count, values intact, statistics computed', async (t) => {
   const interactor = new PilotDataInteractor(engine);
   for (const [name, table] of truth) {
     const numeric = table.columns.find((c) => c.type === 'integer')!;
@@ -99,7 +102,7 @@ test('stats_tiny from its SQL dump: every table with the dump row count, values 
   t.is(plan.planTree!.rows, truth.get('posts')!.rows.length);
 });
 
-test('CSV, Parquet and INSERT loading give the same tables as the dump', async (t) => {
+test.serial('CSV, Parquet and INSERT loading give the same tables as the dump', async (t) => {
   const users = truth.get('users')!;
   const badges = truth.get('badges')!;
   const tags = truth.get('tags')!;
@@ -130,7 +133,7 @@ test('CSV, Parquet and INSERT loading give the same tables as the dump', async (
 
 // ---- execution, plans, estimates ------------------------------------------------------------
 
-test('records and execution time: query results equal the ground truth', async (t) => {
+test.serial('records and execution time: query results equal the ground truth', async (t) => {
   for (const [sql, expected] of [[Q_STAR3, star3Truth()], [Q_STAR4, star4Truth()], [Q_CHAIN, chainTruth()]] as const) {
     const data = await engine.run({ sql, pull: { records: true, executionTime: true } });
     t.is(data.status, 'ok');
@@ -140,7 +143,7 @@ test('records and execution time: query results equal the ground truth', async (
   t.true(star3Truth() > 0 && star4Truth() > 0 && chainTruth() > 0, 'the test queries have non-empty results');
 });
 
-test('physical plan and estimated cost come from EXPLAIN and do not run the statement', async (t) => {
+test.serial('physical plan and estimated cost come from EXPLAIN and do not run the statement', async (t) => {
   const data = await engine.run({ sql: Q_CHAIN, pull: { physicalPlan: true, estimatedCost: true }, timeoutMs: 60_000 });
   t.is(data.records, undefined);
   t.is(data.executionTime, undefined);
@@ -157,11 +160,11 @@ test('physical plan and estimated cost come from EXPLAIN and do not run the stat
   t.true(scans.every((s) => s.rows <= truth.get(s.relationName!)!.rows.length));
   t.true(data.estimatedCost! >= joins.reduce((a, j) => a + j.rows, 0));
   // The plan shows what the statement costs to run, without running it: a cross join of huge ranges is explained instantly.
-  const huge = await engine.run({ sql: 'select count(*) from range(0, 1000000000) a cross join range(0, 1000000000) b', pull: { estimatedCost: true }, timeoutMs: 30_000 });
+  const huge = await engine.run({ sql: 'select count(*) from range(0, 1000000000) a cross join range(0, 1000000000) b', pull: { estimatedCost: true }, timeoutMs: 300_000 });
   t.is(huge.status, 'ok');
 });
 
-test('sub-query cardinalities: every connected relation set, each equal to EXPLAIN COST of its own count(*)', async (t) => {
+test.serial('sub-query cardinalities: every connected relation set, each equal to EXPLAIN COST of its own count(*)', async (t) => {
   const data = await engine.run({ sql: Q_STAR4, pull: { subqueryCards: true } });
   const keys = Object.keys(data.subqueryCards!).sort();
   t.is(keys.length, 15); // every non-empty subset of 4 mutually connected relations
@@ -176,7 +179,7 @@ test('sub-query cardinalities: every connected relation set, each equal to EXPLA
 
 // ---- join order -------------------------------------------------------------------------------
 
-test('pushed cardinalities choose the join order; Spark keeps it; results stay correct', async (t) => {
+test.serial('pushed cardinalities choose the join order; Spark keeps it; results stay correct', async (t) => {
   const estimates = (await engine.run({ sql: Q_STAR4, pull: { subqueryCards: true } })).subqueryCards!;
   const big = 1e9;
   const favour = (pair: string) => Object.fromEntries(Object.keys(estimates).map((k) => [k, k.includes(',') ? (k === pair ? 1 : big) : estimates[k]!]));
@@ -194,7 +197,7 @@ test('pushed cardinalities choose the join order; Spark keeps it; results stay c
   t.deepEqual(orders[1]!.slice(0, 2).sort(), ['ph', 'v']);
 });
 
-test('pushed cardinalities for unknown or unconnected relation sets are reported, not applied', async (t) => {
+test.serial('pushed cardinalities for unknown or unconnected relation sets are reported, not applied', async (t) => {
   const data = await engine.run({ sql: Q_CHAIN, push: { cards: { c: 10, 'b,c': 5, 'p,zz': 3, 'p,b': 2 } }, pull: { estimatedCost: true } });
   t.deepEqual(data.pushReport!.applied.sort(), ['b,p', 'c']);
   t.deepEqual(data.pushReport!.notApplied.map((n) => n.key).sort(), ['b,c', 'p,zz']);
@@ -202,7 +205,7 @@ test('pushed cardinalities for unknown or unconnected relation sets are reported
   t.regex(data.pushReport!.notApplied.find((n) => n.key === 'b,c')!.reason, /not connected/);
 });
 
-test('an explicit join order with methods is kept, for every method Spark can be told', async (t) => {
+test.serial('an explicit join order with methods is kept, for every method Spark can be told', async (t) => {
   const trees: JoinTree[] = [
     { left: { left: 'p', right: 'b', method: 'merge' }, right: 'c', method: 'broadcast' },
     { left: { left: 'c', right: 'p', method: 'hash' }, right: 'b', method: 'merge' },
@@ -217,7 +220,7 @@ test('an explicit join order with methods is kept, for every method Spark can be
 
 // ---- settings, hints and knobs ---------------------------------------------------------------
 
-test('session settings apply to one statement; a hint comment reaches Spark', async (t) => {
+test.serial('session settings apply to one statement; a hint comment reaches Spark', async (t) => {
   const read = async (push = {}) => (await engine.run({ sql: 'SET spark.sql.autoBroadcastJoinThreshold', push, pull: { records: true } })).records![0]!.value;
   t.is(await read({ settings: { 'spark.sql.autoBroadcastJoinThreshold': -1 } }), '-1');
   t.not(await read(), '-1');
@@ -274,7 +277,7 @@ test.serial('the interactor with every operator Spark declares', async (t) => {
   await engine.resetKnobs();
 });
 
-test('operators Spark does not have fail before any SQL is sent', async (t) => {
+test.serial('operators Spark does not have fail before any SQL is sent', async (t) => {
   const sent: string[] = [];
   const watched = Object.create(engine, { run: { value: (request: { sql: string }) => { sent.push(request.sql); return engine.run(request as never); } } }) as SparkEngine;
   const interactor = new PilotDataInteractor(watched);
@@ -288,7 +291,7 @@ test('operators Spark does not have fail before any SQL is sent', async (t) => {
   t.true(isPilotScopeError(direct, 'ENGINE_UNSUPPORTED_OPERATOR'));
 });
 
-test('a statement error surfaces Spark message without the Java stack, and the session stays usable', async (t) => {
+test.serial('a statement error surfaces Spark message without the Java stack, and the session stays usable', async (t) => {
   const single = await SparkEngine.open({ endpoint: spark.endpoint, database: 'stats_tiny', timeoutMs: 60_000, parallelism: 1 });
   try {
     const err = await t.throwsAsync(single.run({ sql: 'select nosuchcolumn from users', pull: { records: true } }));
@@ -302,7 +305,7 @@ test('a statement error surfaces Spark message without the Java stack, and the s
   }
 });
 
-test('a timeout is a typed result, the statement is cancelled and the session stays usable', async (t) => {
+test.serial('a timeout is a typed result, the statement is cancelled and the session stays usable', async (t) => {
   const single = await SparkEngine.open({ endpoint: spark.endpoint, database: 'stats_tiny', timeoutMs: 60_000, parallelism: 1 });
   try {
     const slow = await single.run({ sql: 'select count(*) from range(0, 100000) a cross join range(0, 100000) b where a.id + b.id = 7', pull: { records: true, executionTime: true }, timeoutMs: 1500 });
@@ -315,7 +318,7 @@ test('a timeout is a typed result, the statement is cancelled and the session st
   }
 });
 
-test('executeParallel keeps input order and isolates failures', async (t) => {
+test.serial('executeParallel keeps input order and isolates failures', async (t) => {
   const interactor = new PilotDataInteractor(engine);
   const sqls = Array.from({ length: 8 }, (_, i) => (i === 3 ? 'select broken from nowhere' : `select ${i} as i`));
   const results = await interactor.pullRecord().executeParallel(sqls, 3);
@@ -325,7 +328,7 @@ test('executeParallel keeps input order and isolates failures', async (t) => {
   });
 });
 
-test('a connection dropped mid-run: the statement is reported, the workload continues on a new session', async (t) => {
+test.serial('a connection dropped mid-run: the statement is reported, the workload continues on a new session', async (t) => {
   const proxy = new TcpProxy(spark.endpoint);
   const port = await proxy.start();
   const dropped = await SparkEngine.open({ endpoint: { ...spark.endpoint, port }, database: 'stats_tiny', timeoutMs: 120_000, parallelism: 2 });
@@ -349,7 +352,7 @@ test('a connection dropped mid-run: the statement is reported, the workload cont
   }
 });
 
-test('connection errors say what to do: unreachable server, authentication mismatch', async (t) => {
+test.serial('connection errors say what to do: unreachable server, authentication mismatch', async (t) => {
   const closedPort = await findFreePort();
   const unreachable = await t.throwsAsync(SparkEngine.open({ endpoint: { ...spark.endpoint, port: closedPort, description: 'the Spark Thrift Server at 127.0.0.1:' + closedPort, unreachableHint: 'Check spark.host / spark.port.' }, database: 'stats_tiny', timeoutMs: 10_000, parallelism: 1 }));
   t.true(isPilotScopeError(unreachable, 'SPARK_UNREACHABLE'));
@@ -361,7 +364,7 @@ test('connection errors say what to do: unreachable server, authentication misma
   t.regex(noDatabase!.message, /Database "no_such_db" does not exist/);
 });
 
-test('schema: tables, kinds, exact row counts and ranges', async (t) => {
+test.serial('schema: tables, kinds, exact row counts and ranges', async (t) => {
   const schema = await engine.schema();
   t.deepEqual(schema.tables.map((tb) => tb.name), [...truth.keys()].sort());
   const users = schema.tables.find((tb) => tb.name === 'users')!;
@@ -374,7 +377,7 @@ test('schema: tables, kinds, exact row counts and ranges', async (t) => {
   t.is(reputation.max, Math.max(...values));
 });
 
-test('the local server: starting again is harmless; the CLI reports it', async (t) => {
+test.serial('the local server: starting again is harmless; the CLI reports it', async (t) => {
   const again = await spark.server.start();
   t.true(again.alreadyRunning);
   t.is(again.port, spark.endpoint.port);
@@ -385,4 +388,58 @@ test('the local server: starting again is harmless; the CLI reports it', async (
   t.is(url.stdout.trim(), `jdbc:hive2://127.0.0.1:${spark.endpoint.port}/stats_tiny`);
   const start = await runCli(['spark', 'start'], { home: spark.home });
   t.regex(start.stdout, /already running .*nothing to do/);
+});
+
+// ---- datasets --------------------------------------------------------------------------------
+
+test.serial('pilotscope dataset load --engine spark: a SQL-dump dataset loads once, then is skipped', async (t) => {
+  const add = await runCli(['dataset', 'add', 'stats_dump', sharedDataset('stats_tiny')], { home: spark.home });
+  t.is(add.code, 0, add.stderr);
+  const first = await runCli(['dataset', 'load', 'stats_dump', '--engine', 'spark'], { home: spark.home, timeoutMs: 600_000 });
+  t.is(first.code, 0, first.stderr);
+  const total = [...truth.values()].reduce((n, tb) => n + tb.rows.length, 0);
+  t.regex(first.stdout, new RegExp(`Loaded stats_dump into database "stats_dump" \\(spark\\): 8 tables, ${total} rows`));
+  const again = await runCli(['dataset', 'load', 'stats_dump', '--engine', 'spark', '--json'], { home: spark.home, timeoutMs: 120_000 });
+  const result = JSON.parse(again.stdout) as { skipped: boolean; reason: string; tables: Array<{ name: string; rows: number }> };
+  t.true(result.skipped);
+  t.regex(result.reason, /already holds stats_dump/);
+  t.deepEqual(result.tables.find((x) => x.name === 'users'), { name: 'users', rows: truth.get('users')!.rows.length });
+});
+
+test.serial('a dataset of schema.sql plus CSV (header in any order) and Parquet files; generated rows', async (t) => {
+  const dir = fs.mkdtempSync(path.join(filesDir, 'tables-'));
+  const users = truth.get('users')!;
+  const badges = truth.get('badges')!;
+  fs.writeFileSync(path.join(dir, 'schema.sql'), [
+    'CREATE TABLE users (id integer PRIMARY KEY, reputation integer NOT NULL, creationdate integer, views integer, upvotes integer, downvotes integer);',
+    'CREATE TABLE badges (\n  id integer,\n  userid integer REFERENCES users (id),\n  date integer,\n  CONSTRAINT badges_pk PRIMARY KEY (id)\n);',
+    'CREATE INDEX badges_user ON badges (userid);',
+  ].join('\n'));
+  const order = ['downvotes', 'id', 'views', 'reputation', 'upvotes', 'creationdate'];
+  const index = order.map((name) => users.columns.findIndex((c) => c.name === name));
+  fs.writeFileSync(path.join(dir, 'users.csv'), `${order.join(',')}\n${users.rows.map((r) => index.map((i) => (r[i] === null ? '' : String(r[i]))).join(',')).join('\n')}\n`);
+  parquetWriteFile({ filename: path.join(dir, 'badges.parquet'), columnData: badges.columns.map((c, i) => ({ name: c.name, data: badges.rows.map((r) => r[i] as number | null), type: 'INT32', nullable: true })) });
+  fs.writeFileSync(path.join(dir, 'train.sql'), 'select count(*) from users;\n');
+  const { directoryDataset } = await import('../src/datasets/format.js');
+  const { SparkDatasetLoader } = await import('../adapters/spark/dataset-loader.js');
+  const { loadSettings } = await import('../src/config/settings.js');
+  const loader = new SparkDatasetLoader(loadSettings({ home: spark.home }, { PILOTSCOPE_HOME: spark.home }), spark.endpoint);
+  const result = await loader.load(await directoryDataset('stats_tables', dir));
+  t.false(result.skipped);
+  t.deepEqual(result.tables, [{ name: 'badges', rows: badges.rows.length }, { name: 'users', rows: users.rows.length }]);
+  const interactor = new PilotDataInteractor(engine);
+  const cols = 'id, reputation, creationdate, views, upvotes, downvotes';
+  const diff = await interactor.pullRecord().execute(`select count(*) as n from ((select ${cols} from stats_tables.users except all select ${cols} from stats_tiny.users) union all (select ${cols} from stats_tiny.users except all select ${cols} from stats_tables.users))`);
+  t.deepEqual(diff.records, [{ n: 0 }]);
+  t.like(await loader.marker('stats_tables'), { dataset: 'stats_tables' });
+
+  // Generated rows (COPY text streams): the synthetic dataset through the CLI.
+  const synthetic = await runCli(['dataset', 'load', 'synthetic', '--scale', '0.01', '--engine', 'spark', '--json'], { home: spark.home, timeoutMs: 600_000 });
+  t.is(synthetic.code, 0, synthetic.stderr);
+  const loaded = JSON.parse(synthetic.stdout) as { database: string; tables: Array<{ name: string; rows: number }>; rowsExact: boolean };
+  t.true(loaded.rowsExact);
+  t.true(loaded.tables.length > 0 && loaded.tables.every((x) => x.rows > 0));
+  const first = loaded.tables[0]!;
+  const counted = await interactor.pullRecord().execute(`select count(*) as n from ${loaded.database}.${first.name}`);
+  t.deepEqual(counted.records, [{ n: first.rows }]);
 });

@@ -1,7 +1,10 @@
 /** SparkConfig: how programs open the Spark engine (upstream's SparkConfig). */
 import type { EngineConfig } from '../../src/engine/types.js';
 import { loadSettings, type Settings, type SparkAuth } from '../../src/config/settings.js';
+import type { SparkEndpoint } from './client.js';
 import { externalEndpoint, resolveSparkTarget } from './connection.js';
+import { SparkDatasetLoader } from './dataset-loader.js';
+import { DatasetRegistry } from '../../src/datasets/registry.js';
 import { SparkEngine } from './engine.js';
 
 export interface SparkConfigOptions {
@@ -48,9 +51,26 @@ export class SparkConfig implements EngineConfig {
     return settings;
   }
 
+  /**
+   * Opens the engine on `db`. When that database does not exist yet and `db` names a dataset of
+   * the registry (stats_tiny, synthetic, one added with `pilotscope dataset add`, ...), the
+   * dataset is loaded into Spark first, as the CLI does on demand.
+   */
   async createEngine(): Promise<SparkEngine> {
     const settings = this.settings();
     const endpoint = settings.spark ? externalEndpoint(settings.spark) : (await resolveSparkTarget(settings)).endpoint;
-    return SparkEngine.open({ endpoint, database: this.db, timeoutMs: settings.timeoutMs, parallelism: settings.parallelism });
+    const database = await this.databaseFor(settings, endpoint);
+    return SparkEngine.open({ endpoint, database, timeoutMs: settings.timeoutMs, parallelism: settings.parallelism });
+  }
+
+  private async databaseFor(settings: Settings, endpoint: SparkEndpoint): Promise<string> {
+    if (this.db === 'default') return this.db;
+    const registry = new DatasetRegistry(settings.home);
+    if (!registry.list().some((d) => d.name === this.db)) return this.db; // opening reports a missing database
+    const loader = new SparkDatasetLoader(settings, endpoint);
+    if ((await loader.marker(this.db)) !== undefined) return this.db;
+    const dataset = await registry.open(this.db);
+    await loader.load(dataset);
+    return dataset.database;
   }
 }

@@ -49,8 +49,12 @@ import { singleStatement, withComment } from './statement.js';
 
 const OPERATORS: Operator[] = ['pushCard', 'pushHint', 'pushKnob', 'pushJoinOrder', 'pullSubqueryCard', 'pullPhysicalPlan', 'pullEstimatedCost', 'pullExecutionTime', 'pullRecord'];
 
-/** count(*) sub-queries explained per statement. */
-const SUBQUERIES_PER_STATEMENT = 16;
+/**
+ * count(*) sub-queries explained per statement. Each statement costs Spark a fixed overhead that
+ * dwarfs planning one more UNION ALL branch, so sub-queries go into as few statements as possible
+ * (bench/spark.ts compares), and several statements run on several sessions.
+ */
+const SUBQUERIES_PER_STATEMENT = 32;
 /** Query text -> bytes per row of each relation (for the join-order cost model). */
 const WIDTH_CACHE_SIZE = 256;
 
@@ -62,7 +66,7 @@ export interface SparkEngineOptions {
   timeoutMs: number;
   /** Pool size: the most statements run at once. */
   parallelism: number;
-  /** count(*) sub-queries explained per statement when pulling sub-query cardinalities (default 16). */
+  /** count(*) sub-queries explained per statement when pulling sub-query cardinalities (default 32). */
   subqueriesPerStatement?: number;
 }
 
@@ -297,9 +301,7 @@ export class SparkEngine implements Engine {
    * as UNION ALL and spread over the pooled sessions.
    */
   private async estimateRelationSets(query: AnalyzedQuery, keys: RelSetKey[], settings: Settings, deadline: number): Promise<Map<RelSetKey, number> | 'timeout'> {
-    // As many statements as there are sessions, each with at most SUBQUERIES_PER_STATEMENT sub-queries.
-    const limit = this.options.subqueriesPerStatement ?? SUBQUERIES_PER_STATEMENT;
-    const perStatement = Math.max(1, Math.min(limit, Math.ceil(keys.length / this.options.parallelism)));
+    const perStatement = Math.max(1, this.options.subqueriesPerStatement ?? SUBQUERIES_PER_STATEMENT);
     const batches: RelSetKey[][] = [];
     for (let i = 0; i < keys.length; i += perStatement) batches.push(keys.slice(i, i + perStatement));
     const rows = new Map<RelSetKey, number>();

@@ -17,9 +17,10 @@ import { performance } from 'node:perf_hooks';
 import { PilotScopeError } from '../../src/errors.js';
 import { quoteIdentifier, SparkConnection, type SparkEndpoint } from './client.js';
 import { splitDump, type ColumnDef, type ColumnTypeName } from './pg-dump.js';
-import { copyRows, csvRows, parquetRows, writeParquet, type Value } from './row-files.js';
+import { copyRows, csvRecords, csvRows, parquetRows, writeParquet, type Value } from './row-files.js';
 
 export type SparkTableData =
+  /** With `header`, the first record names the columns, in any order; columns it leaves out are NULL. */
   | { format: 'csv'; file: string; header?: boolean; delimiter?: string }
   | { format: 'parquet'; file: string }
   /** PostgreSQL COPY text format: tab-separated, \N for NULL, backslash escapes. */
@@ -115,9 +116,11 @@ export class SparkLoader {
   private async loadFromFile(connection: SparkConnection, table: SparkTableSpec, target: string, scratch: string): Promise<void> {
     const { data } = table;
     let source: string;
+    let present = table.columns;
     if (data.format === 'csv') {
+      present = await csvColumns(table, data);
       const view = quoteIdentifier(`pilotscope_load_${table.name}`);
-      const schema = table.columns.map((c) => `${quoteIdentifier(c.name)} ${SPARK_TYPE[c.type]}`).join(', ');
+      const schema = present.map((c) => `${quoteIdentifier(c.name)} ${SPARK_TYPE[c.type]}`).join(', ');
       const options = [
         `path ${stringLiteral(path.resolve(data.file))}`,
         `header ${stringLiteral(String(data.header ?? false))}`,
@@ -137,7 +140,9 @@ export class SparkLoader {
       }
       source = `parquet.${quoteIdentifier(path.resolve(file))}`;
     }
-    const select = table.columns.map((c) => `CAST(${quoteIdentifier(c.name)} AS ${SPARK_TYPE[c.type]}) AS ${quoteIdentifier(c.name)}`).join(', ');
+    const select = table.columns
+      .map((c) => `CAST(${present.includes(c) ? quoteIdentifier(c.name) : 'NULL'} AS ${SPARK_TYPE[c.type]}) AS ${quoteIdentifier(c.name)}`)
+      .join(', ');
     try {
       await connection.execute(`CREATE TABLE ${target} USING parquet AS SELECT ${select} FROM ${source}`);
     } catch (err) {
@@ -149,26 +154,46 @@ export class SparkLoader {
     const columns = table.columns.map((c) => `${quoteIdentifier(c.name)} ${SPARK_TYPE[c.type]}`).join(', ');
     await connection.execute(`CREATE TABLE ${target} (${columns}) USING parquet`);
     const { data } = table;
+    const present = data.format === 'csv' ? await csvColumns(table, data) : table.columns;
     const rows =
-      data.format === 'csv' ? csvRows(data.file, table.columns, { header: data.header ?? false, delimiter: data.delimiter ?? ',' })
+      data.format === 'csv' ? csvRows(data.file, present, { header: data.header ?? false, delimiter: data.delimiter ?? ',' })
       : data.format === 'parquet' ? parquetRows(data.file, table.columns)
       : copyRows(data.file, table.columns);
+    const names = `(${present.map((c) => quoteIdentifier(c.name)).join(', ')})`;
     let batch: string[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
       try {
-        await connection.execute(`INSERT INTO ${target} VALUES ${batch.join(', ')}`);
+        await connection.execute(`INSERT INTO ${target} ${names} VALUES ${batch.join(', ')}`);
       } catch (err) {
         throw loadError(err, table);
       }
       batch = [];
     };
     for await (const row of rows) {
-      batch.push(`(${row.map((v, i) => valueLiteral(v, table.columns[i]!.type)).join(', ')})`);
+      batch.push(`(${row.map((v, i) => valueLiteral(v, present[i]!.type)).join(', ')})`);
       if (batch.length >= INSERT_BATCH_ROWS) await flush();
     }
     await flush();
   }
+}
+
+/** The table's columns in the order of the CSV file: as its header names them, else the table's order. */
+async function csvColumns(table: SparkTableSpec, data: Extract<SparkTableData, { format: 'csv' }>): Promise<ColumnDef[]> {
+  if (!data.header) return table.columns;
+  let header: string[] | undefined;
+  for await (const record of csvRecords(data.file, data.delimiter ?? ',')) {
+    header = record;
+    break;
+  }
+  if (!header) throw new PilotScopeError('DATASET_INVALID', `${data.file} is empty; a CSV table file starts with a line naming the columns.`);
+  return header.map((name) => {
+    const column = table.columns.find((c) => c.name === name.trim());
+    if (!column) {
+      throw new PilotScopeError('DATASET_INVALID', `The header of ${data.file} names "${name}", which is not a column of table ${table.name} (columns: ${table.columns.map((c) => c.name).join(', ')}).`);
+    }
+    return column;
+  });
 }
 
 function loadError(err: unknown, table: SparkTableSpec): unknown {
