@@ -334,7 +334,8 @@ test.serial('a connection dropped mid-run: the statement is reported, the worklo
   const dropped = await SparkEngine.open({ endpoint: { ...spark.endpoint, port }, database: 'stats_tiny', timeoutMs: 120_000, parallelism: 2 });
   try {
     await dropped.setKnobs({ 'spark.sql.shuffle.partitions': 6 });
-    const running = dropped.run({ sql: 'select count(*) from range(0, 40000) a cross join range(0, 40000) b where a.id = b.id + 1', pull: { records: true } });
+    // Minutes of work: the cut comes while it runs; the engine then cancels it through another connection.
+    const running = dropped.run({ sql: 'select count(*) from range(0, 300000) a cross join range(0, 300000) b where a.id + b.id = 7', pull: { records: true } });
     await new Promise((resolve) => setTimeout(resolve, 1500));
     proxy.cut();
     const err = await t.throwsAsync(running);

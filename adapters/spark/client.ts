@@ -7,6 +7,8 @@
  * ends) and rows are fetched. hive-driver leaves a call pending forever when the socket closes,
  * so every call here also ends when the connection is lost.
  */
+import net from 'node:net';
+import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import hive from 'hive-driver';
 import type { OperationHandle, SessionHandle, Status } from 'hive-driver/dist/hive/Types/index.js';
@@ -29,6 +31,8 @@ export interface SparkEndpoint {
   user: string;
   password: string;
   tls: boolean;
+  /** PEM certificates to trust for TLS besides the system's (the local server's self-signed one). */
+  ca?: string;
   /** For messages, e.g. "the local Spark Thrift Server (127.0.0.1:10001)". */
   description: string;
   /** What to do when nothing answers, e.g. "Start it with `pilotscope spark start`." */
@@ -120,7 +124,11 @@ export class SparkConnection {
         }, options.timeoutMs)
       : undefined;
     try {
-      const final = await this.waitUntilDone(handle, sql);
+      const final = await this.waitUntilDone(handle, sql).catch((err: unknown) => {
+        // The connection is gone but the statement may still run on the server: cancel it from elsewhere.
+        if (this.isLost && options.cancel) options.cancel(handle).catch(() => undefined);
+        throw err;
+      });
       const executionMs = performance.now() - started;
       clearTimeout(timer);
       if (final.operationState === T.TOperationState.CANCELED_STATE) {
@@ -171,11 +179,13 @@ export class SparkConnection {
     this.client.on('error', (err: Error) => this.markLost(err));
     this.client.on('close', () => this.markLost(new Error('the server closed the connection')));
     const auth = endpoint.auth === 'nosasl' ? new hive.auth.NoSaslAuthentication() : new SaslPlainAuthentication(endpoint.user || 'anonymous', endpoint.password || 'anonymous', timeoutMs);
-    const options = endpoint.tls ? { ssl: true, rejectUnauthorized: true, servername: endpoint.host } : {};
+    const options = endpoint.tls
+      ? { ssl: true, rejectUnauthorized: true, ...(net.isIP(endpoint.host) ? {} : { servername: endpoint.host }), ...(endpoint.ca ? { ca: endpoint.ca } : {}) }
+      : {};
     try {
       await this.client.connect({ host: endpoint.host, port: endpoint.port, options }, new hive.connections.TcpConnection(), auth);
     } catch (err) {
-      throw this.connectError(err);
+      throw await this.tlsMismatch(err) ?? this.connectError(err);
     }
     try {
       const opened = await withTimeout(
@@ -188,12 +198,30 @@ export class SparkConnection {
       this.session = opened.sessionHandle;
     } catch (err) {
       this.destroy();
-      throw this.openSessionError(err);
+      throw await this.tlsMismatch(err) ?? this.openSessionError(err);
     }
+  }
+
+  /**
+   * A plain client talking to a TLS server sees the same hang-up as an authentication mismatch;
+   * when the port answers a TLS handshake, that is what the server wants.
+   */
+  private async tlsMismatch(err: unknown): Promise<PilotScopeError | undefined> {
+    const { endpoint } = this;
+    if (endpoint.tls) return undefined;
+    const hungUp = err instanceof SaslHandshakeError ? err.reason === 'closed' || err.reason === 'timeout' : !(err instanceof PilotScopeError) || err.code === 'SPARK_SESSION_LOST';
+    if (!hungUp || !(await speaksTls(endpoint.host, endpoint.port))) return undefined;
+    return new PilotScopeError(
+      'SPARK_AUTH',
+      `${endpoint.description} expects TLS but the client connected without it. Set spark.tls to true in the config file (for a self-signed certificate, trust it through NODE_EXTRA_CA_CERTS).`,
+      { serverExpects: 'TLS', clientUsed: 'plain TCP' },
+    );
   }
 
   private connectError(err: unknown): PilotScopeError {
     const { endpoint } = this;
+    const tlsFailure = this.tlsFailure(err);
+    if (tlsFailure) return tlsFailure;
     if (err instanceof SaslHandshakeError) {
       if (err.reason === 'socket') return this.socketError(err.socketError ?? err);
       if (err.reason === 'rejected') {
@@ -204,7 +232,19 @@ export class SparkConnection {
     return this.socketError(err as Error);
   }
 
+  /** A TLS failure (untrusted certificate, a server that does not speak TLS), however it surfaced. */
+  private tlsFailure(err: unknown): PilotScopeError | undefined {
+    if (!this.endpoint.tls) return undefined;
+    let cause: unknown = err;
+    while (cause instanceof PilotScopeError || cause instanceof SaslHandshakeError) cause = cause instanceof SaslHandshakeError ? cause.socketError : cause.cause;
+    const e = cause as NodeJS.ErrnoException | undefined;
+    if (!e || !(/CERT|SSL|TLS|EPROTO|SELF_SIGNED|UNABLE_TO_/.test(e.code ?? '') || /certificate|SSL routines|TLS/i.test(e.message ?? ''))) return undefined;
+    return this.socketError(e);
+  }
+
   private openSessionError(err: unknown): PilotScopeError {
+    const tlsFailure = this.tlsFailure(err);
+    if (tlsFailure) return tlsFailure;
     if (err instanceof PilotScopeError) {
       if (err.code !== 'SPARK_SESSION_LOST') return err;
       const cause = err.cause as NodeJS.ErrnoException | undefined;
@@ -303,6 +343,21 @@ export class SparkConnection {
   private assertUsable(sql: string): void {
     if (this.lostError) throw this.lostAsError(sql);
   }
+}
+
+/** True when the port completes a TLS handshake (certificate not checked: this only asks what the server speaks). */
+function speaksTls(host: string, port: number, timeoutMs = 5000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host, port, rejectUnauthorized: false, ...(net.isIP(host) ? {} : { servername: host }) });
+    const done = (answer: boolean) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('secureConnect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
+  });
 }
 
 function authMismatch(endpoint: SparkEndpoint, serverExpects: string, clientUsed: string, detail: string): PilotScopeError {

@@ -36,7 +36,7 @@ import type {
 } from '../../src/engine/types.js';
 import { PilotScopeError } from '../../src/errors.js';
 import type { SparkEndpoint, StatementOutcome } from './client.js';
-import { countBatchRows, estimatedCost, parseExplainCost, parseExplainFormatted, type LogicalNode } from './explain.js';
+import { countBatchRows, estimatedCost, parseExplainCost, parseExplainFormatted, type LogicalNode, type SparkPhysicalNode } from './explain.js';
 import { followsJoinOrder } from './follow.js';
 import { chooseJoinOrder, DEFAULT_COST_MODEL, type SparkJoinCostModel } from './join-order.js';
 import { parseSize } from './plan-text.js';
@@ -71,6 +71,13 @@ export interface SparkEngineOptions {
 }
 
 type Settings = Map<string, string>;
+
+/** The statement a request sends, and what it was derived from. */
+interface Prepared {
+  statement: string;
+  query?: AnalyzedQuery;
+  joinOrder?: JoinTree;
+}
 
 export class SparkEngine implements Engine {
   readonly kind = 'spark';
@@ -112,99 +119,112 @@ export class SparkEngine implements Engine {
     assertSupported(this, operatorsOf(request));
     const started = performance.now();
     const deadline = started + (request.timeoutMs ?? this.options.timeoutMs);
-    const { push = {}, pull = {} } = request;
-    const settings = requestSettings(push.settings);
+    const { pull = {} } = request;
+    const settings = requestSettings(request.push?.settings);
     const data: PilotTransData = { sql: request.sql, status: 'ok' };
 
-    const original = singleStatement(request.sql);
-    let statement = original;
-    let query: AnalyzedQuery | undefined;
-    let pushedCards: Map<number, number> | undefined;
-    if (push.cards !== undefined || push.joinOrder !== undefined || pull.subqueryCards) {
-      query = analyzeForSpark(request.sql, push.cards !== undefined ? 'Pushing cardinalities on Spark' : push.joinOrder !== undefined ? 'Forcing a join order on Spark' : 'Pulling sub-query cardinalities on Spark');
+    const prepared = await this.prepare(request, settings, deadline, data);
+    if (prepared === 'timeout') return this.timedOut(data, started);
+    const execute = pull.records === true || pull.executionTime === true || !(pull.physicalPlan || pull.estimatedCost || pull.subqueryCards);
+    if (execute || pull.physicalPlan || pull.estimatedCost) {
+      const serverMs = await this.withSession(settings, async (session) => {
+        const explained = pull.physicalPlan || pull.estimatedCost ? await this.explainInto(session, prepared, request, data, deadline) : 0;
+        if (explained === 'timeout' || !execute) return explained;
+        const result = await session.connection.execute(prepared.statement, { fetch: pull.records === true, ...this.timing(deadline) });
+        if (result.status === 'timeout') return 'timeout';
+        if (pull.records) data.records = result.rows;
+        if (pull.executionTime) data.executionTime = result.executionMs / 1000;
+        return explained + result.executionMs;
+      });
+      if (serverMs === 'timeout') return this.timedOut(data, started);
+      data.serverTime = serverMs / 1000;
     }
+    data.wallTime = (performance.now() - started) / 1000;
+    return data;
+  }
+
+  /**
+   * The statement to send: the request's SQL, or the query rewritten in a forced join order (given,
+   * or chosen from pushed cardinalities), with a pushed comment placed. Fills the push report and
+   * the sub-query cardinalities on the way.
+   */
+  private async prepare(request: ExecutionRequest, settings: Settings, deadline: number, data: PilotTransData): Promise<Prepared | 'timeout'> {
+    const { push = {}, pull = {} } = request;
+    const original = singleStatement(request.sql);
+    if (push.cards === undefined && push.joinOrder === undefined && !pull.subqueryCards) {
+      const statement = withComment(original, push.comment);
+      if (statement !== original) data.executedSql = statement;
+      return { statement };
+    }
+    const what = push.cards !== undefined ? 'Pushing cardinalities on Spark' : push.joinOrder !== undefined ? 'Forcing a join order on Spark' : 'Pulling sub-query cardinalities on Spark';
+    const query = analyzeForSpark(request.sql, what);
+    let pushedCards: Map<number, number> | undefined;
     if (push.cards !== undefined) {
-      const { cards, report } = matchPushedCards(query!, push.cards);
-      pushedCards = cards;
-      data.pushReport = report;
+      const matched = matchPushedCards(query, push.cards);
+      pushedCards = matched.cards;
+      data.pushReport = matched.report;
     }
 
-    // Estimates for relation sets: everything a sub-query pull reports, and what the DP needs beyond the pushed values.
-    let sparkRows: Map<RelSetKey, number> | undefined;
-    if (pull.subqueryCards || pushedCards) {
-      const wanted = query!.sets.filter((s) => pull.subqueryCards || !pushedCards!.has(query!.masks.get(s.key)!)).map((s) => s.key);
-      const estimated = await this.estimateRelationSets(query!, wanted, settings, deadline);
-      if (estimated === 'timeout') return this.timedOut(data, started);
+    // Spark's estimates: every set for a sub-query pull; for the DP, the sets not pushed.
+    let sparkRows = new Map<RelSetKey, number>();
+    const wanted = query.sets.filter((s) => pull.subqueryCards || (pushedCards && !pushedCards.has(query.masks.get(s.key)!))).map((s) => s.key);
+    if (wanted.length > 0) {
+      const estimated = await this.estimateRelationSets(query, wanted, settings, deadline);
+      if (estimated === 'timeout') return 'timeout';
       sparkRows = estimated;
+    }
+    if (pull.subqueryCards) {
+      data.relSets = query.sets.map((set) => relSetEstimate(set.key, query, sparkRows, pushedCards));
+      data.subqueryCards = Object.fromEntries(data.relSets.map((r) => [r.key, r.rows]));
     }
 
     // An explicit join order wins over one derived from pushed cardinalities.
     let joinOrder: JoinTree | undefined = push.joinOrder;
     if (pushedCards && joinOrder === undefined) {
-      const model = await this.joinCostModel(settings);
-      const widths = await this.relationWidths(query!, settings, deadline);
-      if (widths === 'timeout') return this.timedOut(data, started);
-      const choice = chooseJoinOrder({
-        graph: query!.joinGraph,
+      const widths = await this.relationWidths(query, settings, deadline);
+      if (widths === 'timeout') return 'timeout';
+      joinOrder = chooseJoinOrder({
+        graph: query.joinGraph,
         widths,
-        model,
-        rows: (mask) => pushedCards!.get(mask) ?? sparkRows!.get(keyOfMask(query!, mask)) ?? Number.NaN,
-      });
-      joinOrder = choice.tree;
+        model: await this.joinCostModel(settings),
+        rows: (mask) => pushedCards.get(mask) ?? sparkRows.get(keyOfMask(query, mask)) ?? Number.NaN,
+      }).tree;
     }
+    let statement = original;
     if (joinOrder !== undefined) {
-      statement = sqlWithJoinOrder(query!, joinOrder);
+      statement = sqlWithJoinOrder(query, joinOrder);
       // Keep the written order: CBO join reordering would otherwise re-plan unhinted joins.
       settings.set('spark.sql.cbo.joinReorder.enabled', 'false');
       data.joinOrder = joinOrder;
     }
     statement = withComment(statement, push.comment);
     if (statement !== original) data.executedSql = statement;
+    return { statement, query, ...(joinOrder !== undefined ? { joinOrder } : {}) };
+  }
 
-    if (pull.subqueryCards) {
-      data.relSets = query!.sets.map((set) => relSetEstimate(set.key, query!, sparkRows!, pushedCards));
-      data.subqueryCards = Object.fromEntries(data.relSets.map((r) => [r.key, r.rows]));
+  /** EXPLAIN FORMATTED (for the plan) and EXPLAIN COST (estimates) of the statement; returns the server time in ms. */
+  private async explainInto(session: PooledSession, prepared: Prepared, request: ExecutionRequest, data: PilotTransData, deadline: number): Promise<number | 'timeout'> {
+    const { pull = {} } = request;
+    let serverMs = 0;
+    let physical: SparkPhysicalNode | undefined;
+    if (pull.physicalPlan) {
+      const formatted = await this.explain(session, `EXPLAIN FORMATTED ${prepared.statement}`, deadline);
+      if (formatted === 'timeout') return 'timeout';
+      serverMs += formatted.executionMs;
+      physical = parseExplainFormatted(planText(formatted));
+      data.physicalPlan = physical;
     }
-
-    const execute = pull.records === true || pull.executionTime === true || !(pull.physicalPlan || pull.estimatedCost || pull.subqueryCards);
-    if (!execute && !pull.physicalPlan && !pull.estimatedCost) {
-      data.wallTime = (performance.now() - started) / 1000;
-      return data;
+    const cost = await this.explain(session, `EXPLAIN COST ${prepared.statement}`, deadline);
+    if (cost === 'timeout') return 'timeout';
+    serverMs += cost.executionMs;
+    const logical = parseExplainCost(planText(cost));
+    if (pull.estimatedCost) data.estimatedCost = estimatedCost(logical);
+    if (physical) {
+      data.planTree = toPlanTree(physical, logical);
+      const { joinOrder, query } = prepared;
+      if (joinOrder !== undefined && query) data.joinOrderFollowed = followsJoinOrder(joinOrder, joinTreeOf(physical), (alias) => tableOf(query, alias));
     }
-    const outcome = await this.withSession(settings, async (session) => {
-      let serverMs = 0;
-      if (pull.physicalPlan || pull.estimatedCost) {
-        let logical: LogicalNode | undefined;
-        if (pull.physicalPlan) {
-          const formatted = await this.explain(session, `EXPLAIN FORMATTED ${statement}`, deadline);
-          if (formatted === 'timeout') return 'timeout';
-          serverMs += formatted.executionMs;
-          data.physicalPlan = parseExplainFormatted(planText(formatted));
-        }
-        const cost = await this.explain(session, `EXPLAIN COST ${statement}`, deadline);
-        if (cost === 'timeout') return 'timeout';
-        serverMs += cost.executionMs;
-        logical = parseExplainCost(planText(cost));
-        if (pull.estimatedCost) data.estimatedCost = estimatedCost(logical);
-        if (pull.physicalPlan) {
-          const physical = data.physicalPlan as ReturnType<typeof parseExplainFormatted>;
-          data.planTree = toPlanTree(physical, logical);
-          if (joinOrder !== undefined) data.joinOrderFollowed = followsJoinOrder(joinOrder, joinTreeOf(physical), (alias) => tableOf(query!, alias));
-        }
-      }
-      if (execute) {
-        const result = await session.connection.execute(statement, { fetch: pull.records === true, ...this.timing(deadline) });
-        if (result.status === 'timeout') return 'timeout';
-        serverMs += result.executionMs;
-        if (pull.records) data.records = result.rows;
-        if (pull.executionTime) data.executionTime = result.executionMs / 1000;
-      }
-      return serverMs;
-    });
-    if (outcome === 'timeout') return this.timedOut(data, started);
-    data.serverTime = outcome / 1000;
-    data.wallTime = (performance.now() - started) / 1000;
-    return data;
+    return serverMs;
   }
 
   setKnobs(knobs: Readonly<Record<string, SettingValue>>): Promise<KnobChange> {

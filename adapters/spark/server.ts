@@ -7,12 +7,13 @@
  * off (the written join order is kept), adaptive execution off (the explained plan is the one run).
  */
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SparkAuth } from '../../src/config/settings.js';
 import { PilotScopeError } from '../../src/errors.js';
 import { canConnect, findFreePort, isPortFree } from '../../src/util/net.js';
-import { processCommandLine, processExists } from '../../src/util/process.js';
+import { processCommandLine, processExists, runProgram } from '../../src/util/process.js';
 import { SparkConnection, type SparkEndpoint } from './client.js';
 import { sparkInstallation, type SparkInstallation } from './installation.js';
 
@@ -25,6 +26,10 @@ const STOP_GRACE_MS = 30_000;
 
 export interface LocalSparkPaths {
   root: string;
+  /** The self-signed certificate of a TLS server (PEM), for clients to trust. */
+  certificate: string;
+  keystore: string;
+  keystorePassword: string;
   stateFile: string;
   pidFile: string;
   logFile: string;
@@ -37,6 +42,8 @@ export interface LocalSparkPaths {
 export interface LocalSparkState {
   port: number;
   auth: LocalAuth;
+  /** TLS with a self-signed certificate made at first start. */
+  tls?: boolean;
   driverMemory: string;
   createdAt: string;
 }
@@ -46,6 +53,8 @@ export interface LocalSparkOptions {
   port?: number;
   /** Authentication mode (remembered); default 'none' (SASL PLAIN, any user). */
   auth?: LocalAuth;
+  /** Serve TLS with a self-signed certificate (remembered); default false. */
+  tls?: boolean;
   /** JVM heap of the driver, e.g. "2g" (remembered). */
   driverMemory?: string;
   /** How long to wait for the server to answer a query. */
@@ -57,6 +66,7 @@ export interface LocalSparkStatus {
   pid?: number;
   port?: number;
   auth?: LocalAuth;
+  tls?: boolean;
   paths: LocalSparkPaths;
   sparkVersion?: string;
   /** Set when a pid file names a process that is gone (left by a crash). */
@@ -67,6 +77,7 @@ export interface LocalStartResult {
   alreadyRunning: boolean;
   port: number;
   auth: LocalAuth;
+  tls: boolean;
   pid: number;
   removedStalePid?: number;
   /** Seconds from launch until a query worked (0 when it was already running). */
@@ -81,6 +92,9 @@ export class LocalSparkServer {
     this.paths = {
       root,
       stateFile: path.join(root, 'server.json'),
+      certificate: path.join(root, 'tls', 'server.pem'),
+      keystore: path.join(root, 'tls', 'server.jks'),
+      keystorePassword: path.join(root, 'tls', 'keystore.password'),
       pidFile: path.join(root, 'server.pid'),
       logFile: path.join(root, 'server.log'),
       warehouse: path.join(root, 'warehouse'),
@@ -113,6 +127,7 @@ export class LocalSparkServer {
     if (state) {
       status.port = state.port;
       status.auth = state.auth;
+      status.tls = state.tls === true;
     }
     try {
       status.sparkVersion = sparkInstallation().version;
@@ -134,7 +149,8 @@ export class LocalSparkServer {
       auth: state.auth,
       user: 'anonymous',
       password: '',
-      tls: false,
+      tls: state.tls === true,
+      ...(state.tls ? { ca: fs.readFileSync(this.paths.certificate, 'utf8') } : {}),
       description: `the local Spark Thrift Server (127.0.0.1:${state.port})`,
       unreachableHint: 'It is not running: start it with `pilotscope spark start` (log: ' + this.paths.logFile + ').',
     };
@@ -142,8 +158,9 @@ export class LocalSparkServer {
 
   /** A JDBC URL for beeline and other HiveServer2 clients. */
   url(database = 'default'): string {
-    const { port, auth } = this.endpoint();
-    return `jdbc:hive2://127.0.0.1:${port}/${database}${auth === 'nosasl' ? ';auth=noSasl' : ''}`;
+    const { port, auth, tls } = this.endpoint();
+    const options = [auth === 'nosasl' ? ';auth=noSasl' : '', tls ? `;ssl=true;sslTrustStore=${this.paths.keystore}` : ''].join('');
+    return `jdbc:hive2://127.0.0.1:${port}/${database}${options}`;
   }
 
   /** Starts the server and waits until a query works. Starting a running server is harmless. */
@@ -151,13 +168,14 @@ export class LocalSparkServer {
     const running = this.runningPid();
     if (running !== undefined) {
       const state = this.state()!;
-      return { alreadyRunning: true, port: state.port, auth: state.auth, pid: running, startupSeconds: 0 };
+      return { alreadyRunning: true, port: state.port, auth: state.auth, tls: state.tls === true, pid: running, startupSeconds: 0 };
     }
     const installation = sparkInstallation();
     fs.mkdirSync(this.paths.root, { recursive: true });
     fs.mkdirSync(this.paths.scratch, { recursive: true });
     const removedStalePid = this.removeStalePidFile();
     const state = await this.chooseState();
+    if (state.tls && !fs.existsSync(this.paths.keystore)) await this.makeCertificate(installation);
     const began = Date.now();
     const pid = this.launch(installation, state);
     try {
@@ -171,6 +189,7 @@ export class LocalSparkServer {
       alreadyRunning: false,
       port: state.port,
       auth: state.auth,
+      tls: state.tls === true,
       pid,
       startupSeconds: (Date.now() - began) / 1000,
       ...(removedStalePid !== undefined ? { removedStalePid } : {}),
@@ -213,6 +232,7 @@ export class LocalSparkServer {
     const state: LocalSparkState = {
       port,
       auth: this.options.auth ?? previous?.auth ?? 'none',
+      tls: this.options.tls ?? previous?.tls ?? false,
       driverMemory: this.options.driverMemory ?? previous?.driverMemory ?? '2g',
       createdAt: previous?.createdAt ?? new Date().toISOString(),
     };
@@ -239,6 +259,11 @@ export class LocalSparkServer {
       'spark.sql.adaptive.enabled': 'false',
       'spark.sql.session.timeZone': 'UTC',
     };
+    if (state.tls) {
+      conf['spark.hive.server2.use.SSL'] = 'true';
+      conf['spark.hive.server2.keystore.path'] = paths.keystore;
+      conf['spark.hive.server2.keystore.password'] = fs.readFileSync(paths.keystorePassword, 'utf8').trim();
+    }
     const args = [
       '--master', 'local[2]',
       '--class', THRIFT_SERVER_CLASS,
@@ -321,6 +346,22 @@ export class LocalSparkServer {
     }
     while (processExists(pid)) await new Promise((resolve) => setTimeout(resolve, 100));
     return true;
+  }
+
+  /** A self-signed certificate for 127.0.0.1 in a Java keystore, and its PEM for clients. */
+  private async makeCertificate(installation: SparkInstallation): Promise<void> {
+    const dir = path.dirname(this.paths.keystore);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const password = crypto.randomBytes(18).toString('base64url');
+    fs.writeFileSync(this.paths.keystorePassword, password, { mode: 0o600 });
+    const keytool = path.join(path.dirname(installation.java), 'keytool');
+    const common = ['-alias', 'pilotscope', '-keystore', this.paths.keystore, '-storetype', 'JKS', '-storepass', password];
+    const made = await runProgram(keytool, ['-genkeypair', ...common, '-keypass', password, '-keyalg', 'RSA', '-keysize', '2048', '-validity', '3650', '-dname', 'CN=127.0.0.1', '-ext', 'SAN=IP:127.0.0.1,DNS:localhost'], { timeoutMs: 60_000 });
+    const exported = made.code === 0 ? await runProgram(keytool, ['-exportcert', '-rfc', ...common, '-file', this.paths.certificate], { timeoutMs: 60_000 }) : made;
+    if (exported.code !== 0) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw new PilotScopeError('SPARK_START_FAILED', `Could not make a TLS certificate with ${keytool}: ${(exported.stderr || exported.stdout).trim()}`);
+    }
   }
 
   private pidFromFile(): number | undefined {

@@ -6,10 +6,11 @@ import type { CliContext, Command } from '../command.js';
 
 const JSON_OPTION: OptionSpec = { name: 'json', type: 'boolean', description: 'Print the result as JSON.' };
 
-function server(settings: Settings, options: { port?: number; auth?: LocalAuth; memory?: string } = {}): LocalSparkServer {
+function server(settings: Settings, options: { port?: number; auth?: LocalAuth; tls?: boolean; memory?: string } = {}): LocalSparkServer {
   return new LocalSparkServer(settings.home, {
     ...(options.port !== undefined ? { port: options.port } : {}),
     ...(options.auth !== undefined ? { auth: options.auth } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
     ...(options.memory !== undefined ? { driverMemory: options.memory } : {}),
   });
 }
@@ -30,6 +31,7 @@ const start: Command = {
   options: [
     { name: 'port', type: 'integer', valueName: '<n>', description: 'Port to listen on (remembered; default: a free port chosen at first start).' },
     { name: 'auth', type: 'string', valueName: '<mode>', choices: ['none', 'nosasl'], description: 'Authentication: none (SASL PLAIN, any user; default) or nosasl (remembered).' },
+    { name: 'tls', type: 'boolean', description: 'Serve TLS with a self-signed certificate made at first start (remembered).' },
     { name: 'memory', type: 'string', valueName: '<size>', description: 'Driver heap, e.g. 2g (remembered; default 2g).' },
     JSON_OPTION,
   ],
@@ -39,6 +41,7 @@ const start: Command = {
     const local = server(ctx.settings(), {
       ...(args.options.port !== undefined ? { port: args.options.port as number } : {}),
       ...(args.options.auth !== undefined ? { auth: args.options.auth as LocalAuth } : {}),
+      ...(args.options.tls === true ? { tls: true } : {}),
       ...(args.options.memory !== undefined ? { memory: args.options.memory as string } : {}),
     });
     if (local.runningPid() === undefined) ctx.err('Starting the local Spark Thrift Server (this takes about a minute)...');
@@ -47,7 +50,7 @@ const start: Command = {
     if (result.removedStalePid) ctx.out(`Removed a stale pid file left by a server that is gone (pid ${result.removedStalePid}).`);
     ctx.out(result.alreadyRunning
       ? `The local Spark Thrift Server is already running on port ${result.port} (pid ${result.pid}); nothing to do.`
-      : `Started the local Spark Thrift Server on 127.0.0.1:${result.port} (pid ${result.pid}, auth ${result.auth}) in ${result.startupSeconds.toFixed(0)} s.`);
+      : `Started the local Spark Thrift Server on 127.0.0.1:${result.port} (pid ${result.pid}, auth ${result.auth}${result.tls ? ', TLS' : ''}) in ${result.startupSeconds.toFixed(0)} s.`);
     ctx.out(`JDBC URL: ${local.url()}`);
   },
 };
@@ -76,7 +79,7 @@ const status: Command = {
     const s = local.status();
     if (ctx.jsonMode) return ctx.json(s);
     const stale = s.stalePid ? ` (stale pid file: process ${s.stalePid} is gone; the next start removes it)` : '';
-    if (s.running) ctx.out(`running (pid ${s.pid}) on 127.0.0.1:${s.port}, auth ${s.auth}`);
+    if (s.running) ctx.out(`running (pid ${s.pid}) on 127.0.0.1:${s.port}, auth ${s.auth}${s.tls ? `, TLS (certificate ${s.paths.certificate})` : ''}`);
     else if (s.port === undefined) ctx.out(`never started${stale}; \`pilotscope spark start\` starts it (state directory ${s.paths.root}).`);
     else ctx.out(`stopped${stale}`);
     ctx.out(`  Spark ${s.sparkVersion ?? 'not installed (run `npm run setup:spark`)'}, warehouse ${s.paths.warehouse}`);
