@@ -262,11 +262,6 @@ export class SparkEngine implements Engine {
     this.pool.resize(connections);
   }
 
-  /** Runs `fn` with a pooled session, for loaders and tools that issue their own statements. */
-  withConnection<T>(fn: (session: PooledSession) => Promise<T>): Promise<T> {
-    return this.pool.use(fn);
-  }
-
   async close(): Promise<void> {
     await this.pool.close();
   }

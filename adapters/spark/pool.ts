@@ -27,10 +27,6 @@ export class SessionPool {
 
   constructor(private readonly endpoint: SparkEndpoint, private readonly database: string | undefined, private size: number) {}
 
-  get knobValues(): ReadonlyMap<string, string> {
-    return this.knobs;
-  }
-
   resize(size: number): void {
     this.size = size;
     while (this.waiters.length > 0 && this.all.size + this.opening < this.size) this.openFor(this.waiters.shift()!);
