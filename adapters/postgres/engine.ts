@@ -138,6 +138,13 @@ export class PostgresEngine implements Engine {
     this.schemaCache = undefined;
   }
 
+  /** Recreates the real indexes that setIndexes(..., { dropOthers: true }) dropped. */
+  async restoreDroppedIndexes(): Promise<string[]> {
+    const restored = await this.indexes.restoreDropped();
+    this.schemaCache = undefined;
+    return restored;
+  }
+
   async schema(): Promise<SchemaInfo> {
     this.schemaCache ??= await this.withClient((client) => readSchema(client));
     return this.schemaCache;
