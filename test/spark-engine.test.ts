@@ -444,3 +444,13 @@ test.serial('a dataset of schema.sql plus CSV (header in any order) and Parquet 
   const counted = await interactor.pullRecord().execute(`select count(*) as n from ${loaded.database}.${first.name}`);
   t.deepEqual(counted.records, [{ n: first.rows }]);
 });
+
+test.serial('pilotscope run --engine spark: the baseline over a dataset\'s test queries', async (t) => {
+  const out = path.join(filesDir, 'results');
+  const result = await runCli(['run', '--engine', 'spark', '--algo', 'baseline', '--db', 'stats_dump', '--limit', '5', '--output', out, '--json'], { home: spark.home, timeoutMs: 600_000 });
+  t.is(result.code, 0, result.stderr);
+  const doc = JSON.parse(result.stdout) as { experiments: Array<{ engine: string; queries: number; completed: number; failures: number; total_time: number }> };
+  const [summary] = doc.experiments;
+  t.like(summary, { engine: 'spark', queries: 5, completed: 5, failures: 0 });
+  t.true(summary!.total_time > 0);
+});
