@@ -21,6 +21,8 @@ export { LeroModel, MscnModel } from './native/index.js';
 export type { Algorithm, AlgorithmContext, AlgorithmName, AlgorithmRun, ParamSpec } from './algorithms/types.js';
 export { PostgreSQLConfig, type PostgreSQLConfigOptions } from '../adapters/postgres/config.js';
 export { PostgresEngine } from '../adapters/postgres/engine.js';
+export { SparkConfig, type SparkConfigOptions } from '../adapters/spark/config.js';
+export { SparkEngine } from '../adapters/spark/engine.js';
 export {
   compareAlgorithms,
   getBestConfig,

@@ -8,6 +8,9 @@ import { pathToFileURL } from 'node:url';
 import { resolveServer, type ServerTarget } from '../../adapters/postgres/connection.js';
 import { PostgresEngine } from '../../adapters/postgres/engine.js';
 import { PostgresDatasetLoader } from '../../adapters/postgres/loader.js';
+import { resolveSparkTarget, type SparkTarget } from '../../adapters/spark/connection.js';
+import { SparkDatasetLoader } from '../../adapters/spark/dataset-loader.js';
+import { SparkEngine } from '../../adapters/spark/engine.js';
 import { baseline } from '../algorithms/baseline.js';
 import { indexAdvisor } from '../algorithms/index-advisor.js';
 import { knob } from '../algorithms/knob.js';
@@ -77,8 +80,20 @@ function postgresFactory(): EngineFactory {
   };
 }
 
+function sparkFactory(): EngineFactory {
+  let target: Promise<SparkTarget> | undefined;
+  return {
+    async open(settings, database) {
+      target ??= resolveSparkTarget(settings);
+      return SparkEngine.open({ endpoint: (await target).endpoint, database, timeoutMs: settings.timeoutMs, parallelism: settings.parallelism });
+    },
+    loader: (settings) => new SparkDatasetLoader(settings),
+  };
+}
+
 export const ENGINE_FACTORIES: Readonly<Record<string, () => EngineFactory>> = {
   postgresql: postgresFactory,
+  spark: sparkFactory,
 };
 
 export const ENGINE_NAMES = ['postgresql', 'spark'] as const;

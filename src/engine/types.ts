@@ -151,6 +151,15 @@ export interface PilotTransData {
   relSets?: RelSetEstimate[];
   /** Present when cardinalities were pushed. */
   pushReport?: PushReport;
+  /** The statement the engine ran instead of `sql` when it rewrote it (a forced join order). */
+  executedSql?: string;
+  /**
+   * The join order the engine chose from pushed cardinalities ('join-order' engines), with the
+   * join methods it asked for.
+   */
+  joinOrder?: JoinTree;
+  /** With a forced join order and a pulled plan: whether the engine's plan kept that order and those methods. */
+  joinOrderFollowed?: boolean;
   /** Time spent inside the engine's server for this request (planning + execution), seconds. */
   serverTime?: number;
   /** Of that, the time spent planning, seconds (engines that report it; PostgreSQL when the statement ran as EXPLAIN). */

@@ -8,6 +8,7 @@ import { extractQueriesCommands } from './extract-queries.js';
 import { indexCommands } from './index-advice.js';
 import { knobCommands } from './knob.js';
 import { runCommand } from './run.js';
+import { sparkCommands } from './spark.js';
 import { sweepCommand } from './sweep.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -21,4 +22,5 @@ export const COMMANDS: readonly Command[] = [
   demoCommand,
   ...knobCommands,
   ...indexCommands,
+  ...sparkCommands,
 ];
