@@ -6,6 +6,7 @@
  * bring back a server that no longer starts.
  */
 import fs from 'node:fs';
+import { writeFileAtomic } from '../../src/util/atomic-file.js';
 import path from 'node:path';
 import { PilotScopeError } from '../../src/errors.js';
 
@@ -65,7 +66,7 @@ export class KnobJournal {
       data.autoConf = autoConf;
       changed = true;
     }
-    if (changed) writeAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`);
+    if (changed) writeFileAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`, 0o600);
   }
 
   clear(): void {
@@ -76,17 +77,4 @@ export class KnobJournal {
 /** Where the journal of a server lives in the state directory. */
 export function journalFile(home: string, serverId: string): string {
   return path.join(home, 'knobs', `${serverId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
-}
-
-function writeAtomic(file: string, content: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(temp, 'w', 0o600);
-  try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
 }

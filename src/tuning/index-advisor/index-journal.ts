@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Engine, IndexSpec } from '../../engine/types.js';
 import { PilotScopeError } from '../../errors.js';
-import { writeFileAtomic } from '../files.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 
 interface IndexJournalData {
   version: 1;
