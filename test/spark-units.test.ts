@@ -13,7 +13,8 @@ import { decodeCopyField, splitDump } from '../adapters/spark/pg-dump.js';
 import { csvRecords, parquetRows, writeParquet, type Value } from '../adapters/spark/row-files.js';
 import { LocalSparkServer } from '../adapters/spark/server.js';
 import { settingName, settingValue } from '../adapters/spark/settings.js';
-import { singleStatement, withComment } from '../adapters/spark/statement.js';
+import { withComment } from '../adapters/spark/statement.js';
+import { singleStatement } from '../src/sql/index.js';
 import { loadSettings } from '../src/config/settings.js';
 import { isPilotScopeError } from '../src/errors.js';
 import { sharedDataset } from './helpers/paths.js';
@@ -94,8 +95,8 @@ test('hint comments go right after SELECT; other comments before the statement',
 });
 
 test('one statement per request', (t) => {
-  t.is(singleStatement(' select 1 ; '), 'select 1');
-  t.is(singleStatement("select ';' as s"), "select ';' as s");
+  t.is(singleStatement(' select 1 ; ', 'spark'), 'select 1');
+  t.is(singleStatement("select ';' as s", 'spark'), "select ';' as s");
   const err = t.throws(() => singleStatement('select 1; select 2'));
   t.regex(err!.message, /holds 2/);
   t.throws(() => singleStatement(' ; '), { message: /empty/ });

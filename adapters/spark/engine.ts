@@ -45,7 +45,8 @@ import { SessionPool, type PooledSession } from './pool.js';
 import { analyzeForSpark, countSql, keyOfMask, sqlWithJoinOrder, tableOf, type AnalyzedQuery } from './query-analysis.js';
 import { describeTable, listTables } from './schema.js';
 import { settingError, settingName, settingValue, SparkKnobs } from './settings.js';
-import { singleStatement, withComment } from './statement.js';
+import { withComment } from './statement.js';
+import { singleStatement } from '../../src/sql/index.js';
 
 const OPERATORS: Operator[] = ['pushCard', 'pushHint', 'pushKnob', 'pushJoinOrder', 'pullSubqueryCard', 'pullPhysicalPlan', 'pullEstimatedCost', 'pullExecutionTime', 'pullRecord'];
 
@@ -150,7 +151,7 @@ export class SparkEngine implements Engine {
    */
   private async prepare(request: ExecutionRequest, settings: Settings, deadline: number, data: PilotTransData): Promise<Prepared | 'timeout'> {
     const { push = {}, pull = {} } = request;
-    const original = singleStatement(request.sql);
+    const original = singleStatement(request.sql, 'spark');
     if (push.cards === undefined && push.joinOrder === undefined && !pull.subqueryCards) {
       const statement = withComment(original, push.comment);
       if (statement !== original) data.executedSql = statement;

@@ -3,8 +3,8 @@
  * (`SELECT /*+ BROADCAST(b) *\/ ...`), so a hint block goes there; any other comment goes before
  * the statement, as on PostgreSQL.
  */
-import { isPilotScopeError, PilotScopeError } from '../../src/errors.js';
-import { splitStatements } from '../../src/sql/index.js';
+import { PilotScopeError } from '../../src/errors.js';
+
 
 const HINT_BLOCK = /^\s*\/\*\+[\s\S]*\*\/\s*$/;
 
@@ -37,21 +37,3 @@ function insertAfterSelect(sql: string, text: string): string {
   return `${sql.slice(0, at)} ${text}${sql.slice(at)}`;
 }
 
-/**
- * The request's one statement without its trailing `;` (Spark runs one statement per call).
- * Text the lexer cannot read goes to Spark as is, which reports the error.
- */
-export function singleStatement(sql: string): string {
-  let statements: string[];
-  try {
-    statements = splitStatements(sql, 'spark');
-  } catch (err) {
-    if (isPilotScopeError(err, 'SQL_PARSE_ERROR')) return sql.trim();
-    throw err;
-  }
-  if (statements.length === 0) throw new PilotScopeError('QUERY_ERROR', 'The SQL statement is empty.');
-  if (statements.length > 1) {
-    throw new PilotScopeError('QUERY_ERROR', `A request runs one statement, but this SQL holds ${statements.length}. Send them one at a time (executeBatch runs a list).`);
-  }
-  return statements[0]!;
-}
