@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'SPARK_UNREACHABLE'
   | 'SPARK_AUTH'
   | 'SPARK_START_FAILED'
+  /** The connection to Spark dropped during a statement; the statement did not complete. */
+  | 'SPARK_SESSION_LOST'
   | 'SETUP_MISSING'
   | 'INTERRUPTED'
   | 'INTERNAL';

@@ -49,6 +49,8 @@ ava_suite() {
 }
 
 run_suite typecheck typecheck
+# Headless Chromium for the report tests (installed once, from Debian's packages).
+bash test/setup-chromium.sh || echo "warning: chromium could not be installed; the report test will fail"
 run_suite ava ava_suite "$@"
 if [ $# -eq 0 ]; then
   [ -x native/run-tests.sh ] && run_suite native native/run-tests.sh

@@ -59,7 +59,12 @@ export class EmbeddedPostgres {
   readonly paths: ClusterPaths;
   private readonly binaries: PgBinaries;
 
-  constructor(home: string, private readonly requestedPort?: number) {
+  constructor(
+    home: string,
+    private readonly requestedPort?: number,
+    /** Benchmarks turn this off to compare with a server that never loads the extension. */
+    private readonly options: { preloadExtension?: boolean } = {},
+  ) {
     const root = path.join(home, 'postgres');
     this.paths = {
       root,
@@ -231,7 +236,7 @@ export class EmbeddedPostgres {
       "log_min_messages = 'warning'",
       "log_line_prefix = '%m [%p] '",
     ];
-    if (extensionInstalled(this.binaries)) lines.push("shared_preload_libraries = 'pilotscope'");
+    if (this.options.preloadExtension !== false && extensionInstalled(this.binaries)) lines.push("shared_preload_libraries = 'pilotscope'");
     const file = path.join(this.paths.dataDir, 'pilotscope.conf');
     fs.writeFileSync(file, lines.join('\n') + '\n');
     if (isRoot()) fs.chownSync(file, ...serverUserIds());

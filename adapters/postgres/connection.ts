@@ -6,6 +6,7 @@ import pg from 'pg';
 import { PilotScopeError } from '../../src/errors.js';
 import { usesExternalPostgres, type Settings } from '../../src/config/settings.js';
 import { EmbeddedPostgres } from './cluster.js';
+import { journalFile } from './knob-journal.js';
 
 export interface ServerTarget {
   /** Connection parameters for a database on this server. */
@@ -14,6 +15,8 @@ export interface ServerTarget {
   embedded?: EmbeddedPostgres;
   /** For messages: "embedded PostgreSQL (port 5433)" or "PostgreSQL at db.example:5432". */
   description: string;
+  /** File in the state directory recording the knobs pilotscope changed on this server (see knob-journal.ts). */
+  knobJournal?: string;
 }
 
 /** Resolves the server to use, starting the embedded one if it is the target and not running. */
@@ -22,6 +25,7 @@ export async function resolveServer(settings: Settings): Promise<ServerTarget> {
     const { host, port = 5432, user, password } = settings.postgresql;
     return {
       description: `PostgreSQL at ${host}:${port}`,
+      knobJournal: journalFile(settings.home, `${host}_${port}`),
       clientConfig: (database) => ({
         host,
         port,
@@ -37,6 +41,7 @@ export async function resolveServer(settings: Settings): Promise<ServerTarget> {
   return {
     embedded,
     description: `embedded PostgreSQL (port ${port})`,
+    knobJournal: journalFile(settings.home, 'embedded'),
     clientConfig: (database) => ({ ...embedded.connectionParams(database) }),
   };
 }

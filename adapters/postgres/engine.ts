@@ -10,6 +10,7 @@ import type {
   Engine,
   EngineCapabilities,
   ExecutionRequest,
+  ExistingIndex,
   IndexOptions,
   IndexSpec,
   KnobChange,
@@ -23,6 +24,7 @@ import type {
 import { PilotScopeError } from '../../src/errors.js';
 import { connectionError, type ServerTarget } from './connection.js';
 import { KnobManager } from './knobs.js';
+import type { JournalEntry } from './knob-journal.js';
 import { IndexManager } from './indexes.js';
 import { readSchema } from './schema.js';
 import { toPlanTree, type PgExplainDocument } from './plan.js';
@@ -130,12 +132,41 @@ export class PostgresEngine implements Engine {
     return this.knobs.reset();
   }
 
+  /** Knobs pilotscope changed on this server and has not reset yet, with the originals it will restore. */
+  pendingKnobs(): Record<string, JournalEntry> {
+    return this.knobs.pending();
+  }
+
   async setIndexes(indexes: readonly IndexSpec[], options: IndexOptions = {}): Promise<void> {
     if (options.hypothetical && !this.extensions.hypopg) {
       throw new PilotScopeError('DB_EXTENSION_MISSING', `Hypothetical indexes need the hypopg extension, which ${this.name} does not have. Install postgresql-15-hypopg (\`npm run setup\`) or use real indexes.`);
     }
     await this.indexes.set(indexes, options);
     this.schemaCache = undefined;
+  }
+
+  listIndexes(): Promise<ExistingIndex[]> {
+    return this.indexes.list();
+  }
+
+  async indexSizes(indexes: readonly IndexSpec[]): Promise<number[]> {
+    if (!this.extensions.hypopg) {
+      throw new PilotScopeError('DB_EXTENSION_MISSING', `Estimating index sizes needs the hypopg extension, which ${this.name} does not have. Install postgresql-15-hypopg (\`npm run setup\`).`);
+    }
+    return this.indexes.estimateSizes(indexes);
+  }
+
+  async dropIndexes(indexes: readonly IndexSpec[]): Promise<string[]> {
+    const dropped = await this.indexes.drop(indexes);
+    this.schemaCache = undefined;
+    return dropped;
+  }
+
+  /** Recreates the real indexes that setIndexes(..., { dropOthers: true }) dropped. */
+  async restoreDroppedIndexes(): Promise<string[]> {
+    const restored = await this.indexes.restoreDropped();
+    this.schemaCache = undefined;
+    return restored;
   }
 
   async schema(): Promise<SchemaInfo> {
@@ -259,6 +290,7 @@ function assemble(request: ExecutionRequest, script: ScriptPlan, results: pg.Que
     const planning = (doc['Planning Time'] ?? 0) / 1000;
     const execution = (doc['Execution Time'] ?? 0) / 1000;
     data.serverTime = planning + execution;
+    if (doc['Planning Time'] !== undefined) data.planningTime = planning;
     if (script.mode === 'explain-analyze' && pull.executionTime) data.executionTime = planning + execution;
   }
   if (script.at.relsets !== undefined) {

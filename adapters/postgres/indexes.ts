@@ -4,7 +4,7 @@
  * is brought to the current hypothetical set before it runs a statement).
  */
 import type pg from 'pg';
-import type { IndexOptions, IndexSpec } from '../../src/engine/types.js';
+import type { ExistingIndex, IndexOptions, IndexSpec } from '../../src/engine/types.js';
 import { PilotScopeError } from '../../src/errors.js';
 import { quoteIdent } from './connection.js';
 
@@ -89,7 +89,7 @@ export class IndexManager {
         if (state.hideOthers) await client.query(`SELECT hypopg_hide_index(oid) FROM (${DROPPABLE_INDEXES}) d`);
       }
       for (const index of state.indexes) {
-        await client.query('SELECT * FROM hypopg_create_index($1)', [`CREATE INDEX ON ${quoteIdent(index.table)} (${index.columns.map(quoteIdent).join(', ')})`]);
+        await client.query('SELECT * FROM hypopg_create_index($1)', [createStatement(index)]);
       }
     }
     this.appliedVersion.set(client, state.version);
@@ -100,6 +100,52 @@ export class IndexManager {
     return this.hideSupported;
   }
 
+  /**
+   * Estimated size in bytes of each index if it were built (hypopg_relation_size). Each index is
+   * created hypothetically and dropped again on one connection, leaving its hypothetical set as it was.
+   */
+  async estimateSizes(indexes: readonly IndexSpec[]): Promise<number[]> {
+    for (const index of indexes) validate(index);
+    return this.host.withClient(async (client) => {
+      const sizes: number[] = [];
+      for (const index of indexes) {
+        const created = await client.query<{ indexrelid: number }>('SELECT indexrelid FROM hypopg_create_index($1)', [createStatement(index)]);
+        const oid = created.rows[0]!.indexrelid;
+        try {
+          sizes.push(Number((await client.query<{ size: string }>('SELECT hypopg_relation_size($1) AS size', [oid])).rows[0]!.size));
+        } finally {
+          await client.query('SELECT hypopg_drop_index($1)', [oid]);
+        }
+      }
+      return sizes;
+    });
+  }
+
+  /** The real indexes on tables of the search path, with their key columns (expression keys as null). */
+  async list(): Promise<ExistingIndex[]> {
+    return this.host.withClient((client) => listIndexes(client));
+  }
+
+  /** Drops real indexes by name; indexes that back a constraint are refused, missing ones ignored. */
+  async drop(indexes: readonly IndexSpec[]): Promise<string[]> {
+    for (const index of indexes) validate(index);
+    const names = indexes.map(indexName);
+    return this.host.withClient(async (client) => {
+      const existing = new Map((await listIndexes(client)).map((i) => [i.name, i]));
+      const refused = names.filter((n) => existing.get(n)?.constraint);
+      if (refused.length) {
+        throw new PilotScopeError('USAGE', `${refused.join(', ')} back(s) a primary key, unique or exclusion constraint and cannot be dropped as an index; drop the constraint instead.`);
+      }
+      const dropped: string[] = [];
+      for (const name of names) {
+        if (!existing.has(name)) continue;
+        await client.query(`DROP INDEX IF EXISTS ${quoteIdent(name)}`);
+        dropped.push(name);
+      }
+      return dropped;
+    });
+  }
+
   /** Estimated sizes in bytes of the current hypothetical indexes, in the order given to set(). */
   async hypotheticalSizes(): Promise<number[]> {
     return this.host.withClient(async (client) => {
@@ -107,6 +153,36 @@ export class IndexManager {
       return rows.map((r) => Number(r.size));
     });
   }
+}
+
+/** Every index on a table of the search path; key columns in order (null for an expression key). */
+const EXISTING_INDEXES = `
+SELECT ic.relname AS name, t.relname AS table, i.indisunique AS is_unique,
+       EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) AS is_constraint,
+       ARRAY(SELECT a.attname::text FROM unnest(i.indkey[0:i.indnkeyatts - 1]) WITH ORDINALITY AS k(attnum, ord)
+             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum AND k.attnum > 0
+             ORDER BY k.ord) AS columns
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+JOIN pg_class t ON t.oid = i.indrelid
+JOIN pg_namespace n ON n.oid = t.relnamespace
+WHERE n.nspname = ANY (current_schemas(false)) AND t.relkind IN ('r', 'p', 'm')
+ORDER BY t.relname, ic.relname`;
+
+async function listIndexes(client: pg.PoolClient): Promise<ExistingIndex[]> {
+  const rows = (await client.query<{ name: string; table: string; columns: Array<string | null>; is_unique: boolean; is_constraint: boolean }>(EXISTING_INDEXES)).rows;
+  return rows.map((r) => ({
+    name: r.name,
+    table: r.table,
+    columns: r.columns.filter((c): c is string => c !== null),
+    expression: r.columns.includes(null),
+    unique: r.is_unique,
+    constraint: r.is_constraint,
+  }));
+}
+
+function createStatement(index: IndexSpec): string {
+  return `CREATE INDEX ON ${quoteIdent(index.table)} (${index.columns.map(quoteIdent).join(', ')})`;
 }
 
 export function indexName(index: IndexSpec): string {

@@ -1,6 +1,8 @@
 /**
  * Knobs: ALTER SYSTEM, then reload or restart according to pg_settings.context. Restarts happen
- * only on the embedded server; a restart that fails puts the previous settings back.
+ * only on the embedded server; a restart that fails puts the previous settings back. What was
+ * changed, and the originals, are journaled in the state directory before each change, so a reset
+ * from another process (after a crash too) puts the server back as it was.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,6 +12,8 @@ import { PilotScopeError } from '../../src/errors.js';
 import { closest } from '../../src/config/schema.js';
 import type { ServerTarget } from './connection.js';
 import { literal } from './script.js';
+import { KnobJournal, type JournalEntry } from './knob-journal.js';
+import type { EmbeddedPostgres } from './cluster.js';
 
 interface SettingRow {
   name: string;
@@ -28,10 +32,13 @@ export interface KnobHost {
 const RELOAD_WAIT_MS = 2000;
 
 export class KnobManager {
-  /** Knobs this process changed (reset restores them); ALTER SYSTEM RESET restores the server's own file value. */
-  private readonly changed = new Set<string>();
+  /** Knobs this process changed, with their originals (the journal file holds those of earlier processes too). */
+  private readonly changed = new Map<string, JournalEntry>();
+  private readonly journal?: KnobJournal;
 
-  constructor(private readonly host: KnobHost, private readonly target: ServerTarget) {}
+  constructor(private readonly host: KnobHost, private readonly target: ServerTarget) {
+    if (target.knobJournal) this.journal = new KnobJournal(target.knobJournal);
+  }
 
   async set(knobs: Readonly<Record<string, SettingValue>>): Promise<KnobChange> {
     const names = Object.keys(knobs);
@@ -47,14 +54,15 @@ export class KnobManager {
       );
     }
     const backup = needsRestart ? this.backupAutoConf() : undefined;
+    await this.remember(rows);
     await this.host.withClient(async (client) => {
-      for (const name of names) {
+      for (const [i, row] of rows.entries()) {
+        const value = knobs[names[i]!]!;
         try {
-          await client.query(`ALTER SYSTEM SET ${name} = ${valueLiteral(knobs[name]!)}`);
+          await client.query(`ALTER SYSTEM SET ${row.name} = ${valueLiteral(value)}`);
         } catch (err) {
-          throw new PilotScopeError('QUERY_ERROR', `Cannot set ${name} to ${String(knobs[name])}: ${(err as Error).message}.`, { knob: name }, { cause: err });
+          throw new PilotScopeError('QUERY_ERROR', `Cannot set ${row.name} to ${String(value)}: ${(err as Error).message}.`, { knob: row.name }, { cause: err });
         }
-        this.changed.add(name);
       }
     });
     if (needsRestart) await this.restartOrRestore(backup!);
@@ -63,20 +71,51 @@ export class KnobManager {
     return { applied: { ...knobs }, method: needsRestart ? 'restart' : 'reload' };
   }
 
-  /** Puts back every knob this process changed. */
+  /**
+   * Puts back every knob pilotscope changed on this server (by this process, or by an earlier one
+   * according to the journal): the value postgresql.auto.conf held before, or no entry.
+   */
   async reset(): Promise<void> {
-    if (this.changed.size === 0) return;
-    const names = [...this.changed];
-    const rows = await this.describe(names);
+    const entries = new Map([...Object.entries(this.journal?.read()?.knobs ?? {}), ...this.changed]);
+    if (entries.size === 0) return;
     await this.host.withClient(async (client) => {
-      for (const name of names) await client.query(`ALTER SYSTEM RESET ${name}`);
+      for (const [name, entry] of entries) {
+        await client.query(entry.original === null ? `ALTER SYSTEM RESET ${name}` : `ALTER SYSTEM SET ${name} = ${literal(entry.original)}`);
+      }
     });
-    this.changed.clear();
-    if (rows.some((r) => r.context === 'postmaster') && this.target.embedded) {
+    const restart = [...entries.values()].some((e) => e.context === 'postmaster');
+    if (restart && this.target.embedded) {
       await this.target.embedded.restart();
       await this.host.resetPool();
     } else {
       await this.reloadAndWait();
+    }
+    this.changed.clear();
+    this.journal?.clear();
+  }
+
+  /** Knobs changed by pilotscope and not reset yet (this process's and, from the journal, earlier ones'). */
+  pending(): Record<string, JournalEntry> {
+    return { ...this.journal?.read()?.knobs, ...Object.fromEntries(this.changed) };
+  }
+
+  /** Journals the originals of knobs about to change for the first time, before anything changes. */
+  private async remember(rows: SettingRow[]): Promise<void> {
+    const fresh = rows.filter((r) => !this.changed.has(r.name));
+    if (fresh.length === 0) return;
+    const inFile = await this.host.withClient(async (client) =>
+      (await client.query<{ name: string; setting: string }>(
+        "SELECT name, setting FROM pg_file_settings WHERE sourcefile LIKE '%postgresql.auto.conf' AND name = ANY($1) ORDER BY seqno",
+        [fresh.map((r) => r.name)],
+      )).rows,
+    );
+    const original = new Map(inFile.map((r) => [r.name, r.setting]));
+    const entries: Record<string, JournalEntry> = {};
+    for (const row of fresh) entries[row.name] = { original: original.get(row.name) ?? null, context: row.context };
+    this.journal?.record(this.target.description, entries, this.target.embedded ? readAutoConf(this.target.embedded) : undefined);
+    for (const [name, entry] of Object.entries(entries)) {
+      // An earlier process may have journaled this knob first: its original is the true one.
+      this.changed.set(name, this.journal?.read()?.knobs[name] ?? entry);
     }
   }
 
@@ -97,7 +136,7 @@ export class KnobManager {
   }
 
   private backupAutoConf(): { file: string; content: string | undefined } {
-    const file = path.join(this.target.embedded!.paths.dataDir, 'postgresql.auto.conf');
+    const file = autoConfFile(this.target.embedded!);
     return { file, content: fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined };
   }
 
@@ -139,6 +178,29 @@ export class KnobManager {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
+}
+
+function autoConfFile(embedded: EmbeddedPostgres): string {
+  return path.join(embedded.paths.dataDir, 'postgresql.auto.conf');
+}
+
+function readAutoConf(embedded: EmbeddedPostgres): string | null {
+  const file = autoConfFile(embedded);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}
+
+/**
+ * For an embedded server that no longer starts because of settings pilotscope left behind (a
+ * crash between ALTER SYSTEM and the restart that would have caught it): puts the journaled
+ * postgresql.auto.conf back. Returns false when the journal has no copy of the file.
+ */
+export function restoreJournaledAutoConf(embedded: EmbeddedPostgres, journalPath: string): boolean {
+  const data = new KnobJournal(journalPath).read();
+  if (!data || data.autoConf === undefined) return false;
+  const file = autoConfFile(embedded);
+  if (data.autoConf === null) fs.rmSync(file, { force: true });
+  else fs.writeFileSync(file, data.autoConf); // an existing file keeps its owner (the server's OS user)
+  return true;
 }
 
 function valueLiteral(value: SettingValue): string {

@@ -4,8 +4,8 @@
  * request costs one round trip. Each part remembers which result in the reply is its own.
  */
 import type { ExecutionRequest, SettingValue } from '../../src/engine/types.js';
-import { PilotScopeError, isPilotScopeError } from '../../src/errors.js';
-import { splitStatements } from '../../src/sql/index.js';
+import { PilotScopeError } from '../../src/errors.js';
+import { singleStatement } from '../../src/sql/index.js';
 
 /** How the statement itself runs. */
 export type StatementMode = 'execute' | 'explain' | 'explain-analyze';
@@ -120,22 +120,3 @@ function withComment(sql: string, comment: string | undefined): string {
   return `/*${comment.replace(/\*\//g, '* /')}*/ ${sql}`;
 }
 
-/**
- * The request's one statement without its trailing `;`. Several statements in one request are
- * refused: each request is one statement with its own pushes and pulls. Text the lexer cannot
- * read (an unterminated string, say) goes to the server as is, which reports the error.
- */
-export function singleStatement(sql: string): string {
-  let statements: string[];
-  try {
-    statements = splitStatements(sql);
-  } catch (err) {
-    if (isPilotScopeError(err, 'SQL_PARSE_ERROR')) return sql.trim();
-    throw err;
-  }
-  if (statements.length === 0) throw new PilotScopeError('QUERY_ERROR', 'The SQL statement is empty.');
-  if (statements.length > 1) {
-    throw new PilotScopeError('QUERY_ERROR', `A request runs one statement, but this SQL holds ${statements.length}. Send them one at a time (executeBatch runs a list).`);
-  }
-  return statements[0]!;
-}

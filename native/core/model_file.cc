@@ -112,6 +112,7 @@ std::vector<float> ByteReader::floats(const char* what) {
 std::vector<uint8_t> wrapModel(ModelKind kind, const std::vector<uint8_t>& payload) {
   ByteWriter w;
   std::vector<uint8_t>& out = w.bytes();
+  out.reserve(kHeaderSize + payload.size());
   out.insert(out.end(), kMagic, kMagic + 8);
   w.u32(kModelFormatVersion);
   w.u32(static_cast<uint32_t>(kind));

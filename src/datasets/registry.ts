@@ -7,6 +7,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic-file.js';
 import { PilotScopeError } from '../errors.js';
 import { closest } from '../config/schema.js';
 import { BUILTIN_CATALOG, type CatalogEntry } from './catalog.js';
@@ -206,26 +207,6 @@ export class DatasetRegistry {
   }
 }
 
-/** Temp file, fsync, rename, fsync of the directory: readers see the old or the new file, never half. */
-export function writeFileAtomic(file: string, content: string): void {
-  const dir = path.dirname(file);
-  fs.mkdirSync(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  const fd = fs.openSync(temp, 'w', 0o644);
-  try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
-  const dirFd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(dirFd);
-  } finally {
-    fs.closeSync(dirFd);
-  }
-}
 
 function hasData(dir: string): boolean {
   return fs.existsSync(path.join(dir, DATA_FILE)) || fs.existsSync(path.join(dir, SCHEMA_FILE));

@@ -151,8 +151,19 @@ export interface PilotTransData {
   relSets?: RelSetEstimate[];
   /** Present when cardinalities were pushed. */
   pushReport?: PushReport;
+  /** The statement the engine ran instead of `sql` when it rewrote it (a forced join order). */
+  executedSql?: string;
+  /**
+   * The join order the engine chose from pushed cardinalities ('join-order' engines), with the
+   * join methods it asked for.
+   */
+  joinOrder?: JoinTree;
+  /** With a forced join order and a pulled plan: whether the engine's plan kept that order and those methods. */
+  joinOrderFollowed?: boolean;
   /** Time spent inside the engine's server for this request (planning + execution), seconds. */
   serverTime?: number;
+  /** Of that, the time spent planning, seconds (engines that report it; PostgreSQL when the statement ran as EXPLAIN). */
+  planningTime?: number;
   /** Wall time of the whole request as the client saw it, seconds. */
   wallTime?: number;
 }
@@ -187,6 +198,16 @@ export interface IndexSpec {
   name?: string;
 }
 
+/** A real index as an engine lists it. */
+export interface ExistingIndex extends IndexSpec {
+  name: string;
+  /** Key columns in order; `expression` is set when some keys are expressions (not listed). */
+  expression: boolean;
+  unique: boolean;
+  /** Backs a primary key, unique or exclusion constraint (never dropped by pilotscope). */
+  constraint: boolean;
+}
+
 export interface IndexOptions {
   /** What-if indexes visible to the planner only. */
   hypothetical?: boolean;
@@ -216,6 +237,13 @@ export interface Engine {
 
   /** Replaces the set of indexes the planner sees (real or hypothetical). */
   setIndexes(indexes: readonly IndexSpec[], options?: IndexOptions): Promise<void>;
+
+  /** Engines with indexes: the real indexes that exist now. */
+  listIndexes?(): Promise<ExistingIndex[]>;
+  /** Engines with hypothetical indexes: estimated size in bytes of each index if it were built. */
+  indexSizes?(indexes: readonly IndexSpec[]): Promise<number[]>;
+  /** Engines with indexes: drops real indexes by name (as setIndexes names them); returns the names dropped. */
+  dropIndexes?(indexes: readonly IndexSpec[]): Promise<string[]>;
 
   schema(): Promise<SchemaInfo>;
 

@@ -51,6 +51,7 @@ export class PeriodicEvent implements SchedulerEvent {
     if (this.recent.length < this.options.interval) return;
     const batch = this.recent;
     this.recent = [];
+    await ctx.flushStore(); // the work may read what these queries stored
     await this.options.run(ctx, batch);
   }
 }

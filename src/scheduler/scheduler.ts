@@ -30,6 +30,14 @@ export class PilotScheduler {
   private readonly context: SchedulerContext;
   /** Server time spent by handlers' own engine calls during the current query. */
   private handlerServerTime = 0;
+  /**
+   * Stored rows are written behind the queries: a durable write (fsync) costs milliseconds, so it
+   * overlaps the next query instead of adding to this one. Rows queued meanwhile go out as one
+   * batch. flush() waits for them; a write error surfaces at the next execute() or flush().
+   */
+  private readonly queuedRows: Record<string, unknown>[] = [];
+  private writer?: Promise<void>;
+  private writeError?: unknown;
 
   constructor(private readonly options: SchedulerOptions) {
     this.timers = options.timers ?? new TimeStatistic();
@@ -43,6 +51,7 @@ export class PilotScheduler {
       notice: (text) => {
         this.notices.push(text);
       },
+      flushStore: () => this.flush(),
     };
   }
 
@@ -81,6 +90,7 @@ export class PilotScheduler {
   }
 
   async execute(sql: string): Promise<QueryOutcome> {
+    this.throwWriteError();
     if (!this.initialized) await this.init();
     const started = performance.now();
     this.handlerServerTime = 0;
@@ -114,13 +124,44 @@ export class PilotScheduler {
       endToEndTime,
       overheadTime: Math.max(0, endToEndTime - (data.serverTime ?? 0) - this.handlerServerTime),
     };
-    if (this.required) await this.timers.time('store', () => this.options.store.save(this.required!.table, storedRow(outcome)));
+    if (this.required) this.queueRow(storedRow(outcome));
     if (data.status === 'ok') {
       for (const event of this.events) {
         if (event.onQueryFinished) await this.timers.time(`event:${event.name}`, () => event.onQueryFinished!(outcome, this.context));
       }
     }
     return outcome;
+  }
+
+  /** Waits until every stored row is written. */
+  async flush(): Promise<void> {
+    while (this.writer) await this.writer;
+    this.throwWriteError();
+  }
+
+  private queueRow(row: Record<string, unknown>): void {
+    this.queuedRows.push(row);
+    this.writer ??= this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queuedRows.length > 0) {
+        const rows = this.queuedRows.splice(0);
+        await this.timers.time('store', () => this.options.store.saveBatch(this.required!.table, rows));
+      }
+    } catch (err) {
+      this.writeError ??= err;
+    } finally {
+      this.writer = undefined;
+    }
+  }
+
+  private throwWriteError(): void {
+    if (this.writeError === undefined) return;
+    const err = this.writeError;
+    this.writeError = undefined;
+    throw err;
   }
 
   /** Wraps the engine so the server time of handlers' own requests is known (it is database work, not overhead). */

@@ -30,6 +30,8 @@ export interface SchedulerContext {
   readonly timeoutMs: number;
   /** Free-text notices for the run's summary (e.g. "12 queries fell back to PostgreSQL's estimates"). */
   notice(text: string): void;
+  /** Waits until the rows of executed queries are in the store (they are written behind the queries). */
+  flushStore(): Promise<void>;
 }
 
 /** A handler's decision for one query. */

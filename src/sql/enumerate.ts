@@ -11,7 +11,7 @@
  */
 import type { RelSetKey } from '../engine/types.js';
 import { PilotScopeError } from '../errors.js';
-import type { ColumnRef, FromNode, JoinEdge, Predicate, QueryGraph, Relation } from './graph.js';
+import type { ColumnRef, FromNode, JoinEdge, Literal, Predicate, QueryGraph, Relation } from './graph.js';
 import { makeEdge } from './build-graph.js';
 
 export interface EnumerateOptions {
@@ -94,6 +94,31 @@ export class SetIndex {
     }
     this.predicatesOf = graph.relations.map(() => []);
     for (const p of graph.predicates) this.predicatesOf[this.aliasIndex.get(p.alias)!]!.push(p);
+    this.linkThroughConstants();
+  }
+
+  /**
+   * PostgreSQL puts `x = c` into an equivalence class with the constant, and two columns equated
+   * to the same constant (`u.views = 0 AND c.score = 0`) share that class. The planner then treats
+   * their relations as joinable (have_relevant_eclass_joinclause does not look at constants) and
+   * builds their sets, although no join clause comes out of it. Constants are compared by type
+   * and text; without column types this can link a pair PostgreSQL would keep apart (a float
+   * column against an integer constant), which only adds a set the planner does not build.
+   */
+  private linkThroughConstants(): void {
+    const byConstant = new Map<string, number>();
+    const classMask = new Map<string, number>();
+    this.classes.forEach((cls) => cls.members.forEach((m) => classMask.set(`${m.alias}\u0000${m.column}`, cls.mask)));
+    for (const p of this.graph.predicates) {
+      if (p.op !== '=') continue;
+      const constant = constantKey(p.value);
+      if (constant === undefined) continue;
+      const mask = classMask.get(`${p.alias}\u0000${p.column}`) ?? 1 << this.aliasIndex.get(p.alias)!;
+      byConstant.set(constant, (byConstant.get(constant) ?? 0) | mask);
+    }
+    for (const mask of byConstant.values()) {
+      for (let m = mask, i = 0; m !== 0; m >>>= 1, i++) if (m & 1) this.neighbours[i]! |= mask & ~(1 << i);
+    }
   }
 
   maskOf(aliases: Iterable<string>): number {
@@ -267,6 +292,20 @@ function deconstruct(from: FromNode[], index: SetIndex, joinLimit: number, fromL
     else list.push(sub);
   }
   return list;
+}
+
+function constantKey(value: Literal): string | undefined {
+  switch (value.type) {
+    case 'number':
+      return `n:${value.text}`;
+    case 'string':
+      return `s:${value.value}`;
+    case 'date':
+    case 'timestamp':
+      return `${value.type}:${value.text}`;
+    default:
+      return undefined;
+  }
 }
 
 function popcount(x: number): number {

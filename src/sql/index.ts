@@ -35,7 +35,7 @@ export { joinOrderSql } from './join-order.js';
 export { literalSql, predicateSql, quoteIdent, quoteString } from './render.js';
 export { parseSelect } from './parser.js';
 export { tokenize, type Dialect, type Token } from './lexer.js';
-export { splitStatements } from './statements.js';
+export { singleStatement, splitStatements } from './statements.js';
 export type { SourcePosition } from './position.js';
 export type { AnalysisSchema, SchemaColumns } from './schema.js';
 export type * as Ast from './ast.js';

@@ -1,5 +1,6 @@
 /** `pilotscope dataset list | add | remove | load`: the dataset registry and loaders. */
 import { PostgresDatasetLoader } from '../../../adapters/postgres/loader.js';
+import { SparkDatasetLoader } from '../../../adapters/spark/dataset-loader.js';
 import { PilotScopeError } from '../../errors.js';
 import type { Settings } from '../../config/settings.js';
 import { DatasetRegistry, SYNTHETIC } from '../../datasets/registry.js';
@@ -12,6 +13,7 @@ const JSON_OPTION: OptionSpec = { name: 'json', type: 'boolean', description: 'P
 /** Loaders per engine; the Spark adapter adds its own here. */
 export const DATASET_LOADERS: Readonly<Record<string, (settings: Settings) => DatasetLoader>> = {
   postgresql: (settings) => new PostgresDatasetLoader(settings),
+  spark: (settings) => new SparkDatasetLoader(settings),
 };
 
 const list: Command = {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PilotScopeError } from '../../errors.js';
 import { MANIFEST_FILE, TEST_FILE, TRAIN_FILE, type DatasetManifest } from '../format.js';
-import { writeFileAtomic } from '../registry.js';
+import { writeFileAtomic } from '../../util/atomic-file.js';
 import { DEFAULT_SPLIT_SEED, DEFAULT_TRAIN_RATIO, checkTrainRatio, splitByTemplate } from '../split.js';
 import { templateOf } from '../sql-normalize.js';
 import { detectFormat, headerParser, inferPrefix, readCsvlog, readJsonlog, readStderr, type LogFormat, type LogMessage } from './formats.js';
