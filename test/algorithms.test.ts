@@ -94,6 +94,7 @@ test('the baseline runs queries with the standard pulls, pushes nothing and stor
     t.true(Object.keys(outcome.data.subqueryCards!).length > 0);
     t.is(outcome.data.pushReport, undefined);
   }
+  await run.scheduler.flush(); // rows are written behind, in batches
   const rows = await ctx.store.readAll('baseline_stats_tiny');
   t.deepEqual(rows.map((r) => r.sql), queries);
 });

@@ -1,10 +1,12 @@
 /**
- * The algorithm registry: every preset by name. The knob and index presets register here too,
- * against the same `Algorithm` contract (src/algorithms/types.ts).
+ * The algorithm registry: every preset by name, all against the same `Algorithm` contract
+ * (src/algorithms/types.ts).
  */
 import { PilotScopeError } from '../errors.js';
 import { closest } from '../config/schema.js';
 import { baseline } from './baseline.js';
+import { indexAdvisor } from './index-advisor.js';
+import { knob } from './knob.js';
 import { lero } from './lero/index.js';
 import { mscn } from './mscn/index.js';
 import type { Algorithm } from './types.js';
@@ -13,6 +15,8 @@ export const ALGORITHMS: ReadonlyMap<string, Algorithm> = new Map<string, Algori
   [baseline.name, baseline],
   [mscn.name, mscn],
   [lero.name, lero],
+  [knob.name, knob],
+  [indexAdvisor.name, indexAdvisor],
 ]);
 
 /** The algorithm of that name; a USAGE error naming the available ones otherwise. */
@@ -26,6 +30,8 @@ export function algorithmByName(name: string): Algorithm {
 export { baseline, newScheduler, standardPulls } from './baseline.js';
 export { mscn } from './mscn/index.js';
 export { lero } from './lero/index.js';
+export { knob } from './knob.js';
+export { indexAdvisor } from './index-advisor.js';
 export { createAlgorithmContext, readSqlFile, type BuiltContext, type ContextOptions } from './context.js';
 export { resolveParams, parseAssignments, canonicalParamName } from './params.js';
 export * from './types.js';

@@ -11,9 +11,7 @@ import { PostgresDatasetLoader } from '../../adapters/postgres/loader.js';
 import { resolveSparkTarget, type SparkTarget } from '../../adapters/spark/connection.js';
 import { SparkDatasetLoader } from '../../adapters/spark/dataset-loader.js';
 import { SparkEngine } from '../../adapters/spark/engine.js';
-import { baseline } from '../algorithms/baseline.js';
-import { indexAdvisor } from '../algorithms/index-advisor.js';
-import { knob } from '../algorithms/knob.js';
+import { ALGORITHMS } from '../algorithms/index.js';
 import type { Algorithm } from '../algorithms/types.js';
 import { loadSettings, type Settings, type SettingsOverrides } from '../config/settings.js';
 import { DatasetRegistry, SYNTHETIC } from '../datasets/index.js';
@@ -23,15 +21,7 @@ import { PilotScopeError } from '../errors.js';
 import type { DatasetHandle, DatasetSource, EngineProvider, ExperimentEnvironment } from '../experiments/types.js';
 import type { ProgressReporter } from '../scheduler/types.js';
 
-/**
- * The algorithms experiments can run. The algorithm modules register here as they land (their
- * own registry in src/algorithms replaces this list when it exists).
- */
-export const ALGORITHMS: ReadonlyMap<string, Algorithm> = new Map<string, Algorithm>([
-  [baseline.name, baseline],
-  [knob.name, knob],
-  [indexAdvisor.name, indexAdvisor],
-]);
+export { ALGORITHMS };
 
 /** Environment variable naming modules (comma-separated paths) whose `algorithms` export adds algorithms. */
 export const PLUGINS_VARIABLE = 'PILOTSCOPE_ALGORITHMS';

@@ -1,7 +1,7 @@
 /**
  * `pilotscope demo`: what a newcomer runs first. Starts the embedded PostgreSQL (when no external
  * server is configured), generates and loads a small synthetic dataset, runs the baseline and the
- * learned optimizers this build has (MSCN, Lero), writes the comparison report and says where.
+ * learned optimizers (MSCN, Lero), writes the comparison report and says where.
  */
 import path from 'node:path';
 import type { ParamValue } from '../../algorithms/types.js';
@@ -16,7 +16,7 @@ import { executePlan, planJson, printPlanResult } from './run.js';
 export const DEMO_SCALE = 0.01;
 export const DEMO_SEED = 7;
 export const DEMO_QUERIES = 60;
-const WANTED = ['baseline', 'mscn', 'lero'] as const;
+const ALGORITHMS_RUN = ['baseline', 'mscn', 'lero'] as const;
 /** Applied where an algorithm has the parameter: short collection and training. */
 const DEMO_PARAMS: Record<string, ParamValue> = { num_collection: 100, num_training: 100, num_epoch: 30 };
 
@@ -31,14 +31,11 @@ export const demoCommand: Command = {
     { name: 'json', type: 'boolean', description: 'Print the results as one JSON document.' },
   ],
   async run(args, ctx) {
-    const ALGORITHMS = await loadAlgorithms();
-    const available = WANTED.filter((name) => ALGORITHMS.has(name));
-    const missing = WANTED.filter((name) => !ALGORITHMS.has(name));
-    if (missing.length) ctx.err(`note: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not available in this build; the demo runs ${available.join(', ')}.`);
+    const algorithms = await loadAlgorithms();
     const dataset = { name: 'synthetic', scale: (args.options.scale as number | undefined) ?? DEMO_SCALE, seed: DEMO_SEED };
     const limit = (args.options.limit as number | undefined) ?? DEMO_QUERIES;
-    const experiments: ExperimentSpec[] = available.map((name) => {
-      const specs = ALGORITHMS.get(name)!.params;
+    const experiments: ExperimentSpec[] = ALGORITHMS_RUN.map((name) => {
+      const specs = algorithms.get(name)!.params;
       const params = Object.fromEntries(Object.entries(DEMO_PARAMS).filter(([k]) => specs.some((s) => s.name === k)));
       if (Object.keys(params).length) ctx.err(`${name}: demo settings ${describeParams(params)}`);
       return { name: `demo_${name}`, algorithm: name, dataset, params, limit };
@@ -50,9 +47,9 @@ export const demoCommand: Command = {
       db: { engine: 'postgresql' },
       comparison: { report: true, metrics: ['total_time', 'average_time', 'p95_time', 'q_error_p95'], output, reportFile: path.join(output, 'report.html') },
     };
-    ctx.err(`Demo: synthetic data at scale ${dataset.scale} (seed ${dataset.seed}), ${limit} test queries, algorithms ${available.join(', ')}.`);
+    ctx.err(`Demo: synthetic data at scale ${dataset.scale} (seed ${dataset.seed}), ${limit} test queries, algorithms ${ALGORITHMS_RUN.join(', ')}.`);
     const { result } = await executePlan(plan, args.options, ctx);
-    if (ctx.jsonMode) return ctx.json({ ...(planJson(result) as object), missing_algorithms: missing });
+    if (ctx.jsonMode) return ctx.json(planJson(result));
     printPlanResult(result, plan, ctx);
     ctx.out(`\nOpen the report in a browser: ${result.report!.file}`);
   },
