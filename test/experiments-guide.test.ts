@@ -3,8 +3,7 @@
  * directory, against a private PostgreSQL; blocks with `file=<path>` are written to that path
  * first (the TypeScript example is also executed, importing the package from this checkout). The
  * production-workload scenario reads a log written by the real server (log_statement = 'all').
- * The guide's MSCN commands run with the test algorithms (PILOTSCOPE_ALGORITHMS), so they are
- * checked whether or not the learned presets are in this build.
+ * The guide's MSCN commands run the real MSCN preset (collection, training, pushes).
  */
 import test from 'ava';
 import fs from 'node:fs';
@@ -16,7 +15,6 @@ import { DatasetRegistry } from '../src/datasets/registry.js';
 import { readStatements } from '../src/datasets/format.js';
 import type { SweepResult } from '../src/experiments/sweep.js';
 import { isolatedEnv } from './helpers/cli.js';
-import { PLUGIN_FILE } from './helpers/experiment-algorithms.js';
 import { REPO_ROOT, sharedDataset } from './helpers/paths.js';
 import { startTestServer, type TestServer } from './helpers/postgres.js';
 
@@ -70,7 +68,7 @@ test.after.always(async () => {
 test.serial('every command of docs/guide.md works as written', (t) => {
   const blocks = guideBlocks(fs.readFileSync(path.join(REPO_ROOT, 'docs', 'guide.md'), 'utf8'));
   t.true(blocks.filter((b) => b.lang === 'bash').length >= 8, 'the guide has its runnable commands');
-  const env = { ...isolatedEnv(server.home, { PILOTSCOPE_ALGORITHMS: PLUGIN_FILE }), PATH: `${path.join(work, 'bin')}:${process.env.PATH}` };
+  const env = { ...isolatedEnv(server.home), PATH: `${path.join(work, 'bin')}:${process.env.PATH}` };
   for (const block of blocks) {
     if (block.file) {
       const target = path.join(work, block.file);
