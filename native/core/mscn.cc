@@ -414,47 +414,67 @@ void MscnModel::predict(const RelSetBatch& b, double* out) {
   if (n == 0) return;
   const int h = meta_.hidden;
   InferenceWorkspace& iw = iws_;
-  const int dims[kKinds] = {tableDim_, joinDim_, predDim_};
   const int T = static_cast<int>(meta_.tables.size()), J = static_cast<int>(meta_.joins.size());
-  // Distinct elements per kind, and each relation set's list of element slots.
+  const Linear* mlp1[kKinds] = {&tableMlp1_, &joinMlp1_, &predMlp1_};
+  const Linear* mlp2[kKinds] = {&tableMlp2_, &joinMlp2_, &predMlp2_};
+  auto linear = [&](const Linear& l, const PackedMatrix& w, const float* x, int rows, float* y) {
+    const float* bias = store_.value(l.b);
+    for (int r = 0; r < rows; ++r) std::memcpy(y + static_cast<size_t>(r) * l.out, bias, sizeof(float) * l.out);
+    gemmPacked(rows, x, l.in, w, y, l.out, true);
+  };
+  // Each element's encoding projected through its block of out_mlp1 (linear, so it commutes
+  // with the mean): z = W_out1[:, block k] * mlp2(mlp1(x)).
+  auto encode = [&](int k, const float* x, int rows, float* z) {
+    grow(iw.h1, static_cast<size_t>(rows) * h);
+    grow(iw.h2, static_cast<size_t>(rows) * h);
+    linear(*mlp1[k], iw.w1[k], x, rows, iw.h1.data());
+    reluForward(iw.h1.data(), static_cast<size_t>(rows) * h);
+    linear(*mlp2[k], iw.w2[k], iw.h1.data(), rows, iw.h2.data());
+    reluForward(iw.h2.data(), static_cast<size_t>(rows) * h);
+    gemmPacked(rows, iw.h2.data(), h, iw.wz[k], z, h, false);
+  };
+  if (!iw.packed) {
+    const float* wOut1 = store_.value(outMlp1_.w);
+    for (int k = 0; k < kKinds; ++k) {
+      packMatrix(Trans::Yes, mlp1[k]->in, h, store_.value(mlp1[k]->w), mlp1[k]->in, iw.w1[k]);
+      packMatrix(Trans::Yes, h, h, store_.value(mlp2[k]->w), h, iw.w2[k]);
+      packMatrix(Trans::Yes, h, h, wOut1 + static_cast<size_t>(k) * h, 3 * h, iw.wz[k]);
+    }
+    const int vocabularyRows[2] = {T + 1, J + 2};
+    const int dims[2] = {tableDim_, joinDim_};
+    for (int k = 0; k < 2; ++k) {
+      const int rows = vocabularyRows[k];
+      grow(iw.rows[k], static_cast<size_t>(rows) * dims[k]);
+      for (int r = 0; r < rows; ++r) {
+        float* row = iw.rows[k].data() + static_cast<size_t>(r) * dims[k];
+        if (k == 0) tableRow(r - 1, row);
+        else joinRow(r == J + 1 ? -2 : r - 1, row);
+      }
+      iw.zVocabulary[k].resize(static_cast<size_t>(rows) * h);
+      encode(k, iw.rows[k].data(), rows, iw.zVocabulary[k].data());
+    }
+    iw.packed = true;
+  }
+  // Each relation set's list of element rows: vocabulary rows for tables and joins, rows of this
+  // call's distinct predicates.
   for (int k = 0; k < kKinds; ++k) {
     iw.index[k].clear();
     iw.offsets[k].resize(n + 1);
     iw.offsets[k][0] = 0;
   }
-  iw.slotOfId[0].assign(T + 1, -1);
-  iw.slotOfId[1].assign(J + 2, -1);
-  int32_t distinct[kKinds] = {0, 0, 0};
-  auto slotFor = [&](int k, int32_t key, auto&& writeRow) {
-    int32_t& slot = iw.slotOfId[k][key];
-    if (slot < 0) {
-      slot = distinct[k]++;
-      grow(iw.rows[k], static_cast<size_t>(distinct[k]) * dims[k]);
-      writeRow(iw.rows[k].data() + static_cast<size_t>(slot) * dims[k]);
-    }
-    return slot;
-  };
   size_t hashSize = 16;
   while (hashSize < 2 * (b.predicateColumns.size + 1)) hashSize *= 2;
   iw.hashSlots.assign(hashSize, -1);
   iw.predKeys.clear();
   for (size_t s = 0; s < n; ++s) {
-    for (int32_t i = b.tableOffsets[s]; i < b.tableOffsets[s + 1]; ++i) {
-      const int32_t id = b.tableIds[i];
-      iw.index[0].push_back(slotFor(0, id + 1, [&](float* row) { tableRow(id, row); }));
-    }
-    if (b.joinOffsets[s + 1] == b.joinOffsets[s])
-      iw.index[1].push_back(slotFor(1, J + 1, [&](float* row) { joinRow(-2, row); }));
-    for (int32_t i = b.joinOffsets[s]; i < b.joinOffsets[s + 1]; ++i) {
-      const int32_t id = b.joinIds[i];
-      iw.index[1].push_back(slotFor(1, id + 1, [&](float* row) { joinRow(id, row); }));
-    }
+    for (int32_t i = b.tableOffsets[s]; i < b.tableOffsets[s + 1]; ++i) iw.index[0].push_back(b.tableIds[i] + 1);
+    if (b.joinOffsets[s + 1] == b.joinOffsets[s]) iw.index[1].push_back(J + 1);
+    for (int32_t i = b.joinOffsets[s]; i < b.joinOffsets[s + 1]; ++i) iw.index[1].push_back(b.joinIds[i] + 1);
     auto addPredicate = [&](const PredicateKey& key) {
       const size_t before = iw.predKeys.size();
       const int32_t slot = predicateSlot(key, iw);
       if (iw.predKeys.size() > before) {
-        distinct[2] = static_cast<int32_t>(iw.predKeys.size());
-        grow(iw.rows[2], static_cast<size_t>(distinct[2]) * predDim_);
+        grow(iw.rows[2], iw.predKeys.size() * predDim_);
         predicateRow(key.column, key.op, key.low, key.high, key.arg, iw.rows[2].data() + static_cast<size_t>(slot) * predDim_);
       }
       iw.index[2].push_back(slot);
@@ -464,35 +484,11 @@ void MscnModel::predict(const RelSetBatch& b, double* out) {
       addPredicate({b.predicateColumns[i], b.predicateOperators[i], b.predicateLow[i], b.predicateHigh[i], b.predicateArg[i]});
     for (int k = 0; k < kKinds; ++k) iw.offsets[k][s + 1] = static_cast<int32_t>(iw.index[k].size());
   }
-  // Encode each distinct element once, and project it through its block of out_mlp1 (linear, so
-  // it commutes with the mean): z = W_out1[:, block k] * mlp2(mlp1(x)).
-  const Linear* mlp1[kKinds] = {&tableMlp1_, &joinMlp1_, &predMlp1_};
-  const Linear* mlp2[kKinds] = {&tableMlp2_, &joinMlp2_, &predMlp2_};
-  const float* wOut1 = store_.value(outMlp1_.w);
-  if (!iw.packed) {
-    for (int k = 0; k < kKinds; ++k) {
-      packMatrix(Trans::Yes, mlp1[k]->in, h, store_.value(mlp1[k]->w), mlp1[k]->in, iw.w1[k]);
-      packMatrix(Trans::Yes, h, h, store_.value(mlp2[k]->w), h, iw.w2[k]);
-      packMatrix(Trans::Yes, h, h, wOut1 + static_cast<size_t>(k) * h, 3 * h, iw.wz[k]);
-    }
-    iw.packed = true;
-  }
-  auto linear = [&](const Linear& l, const PackedMatrix& w, const float* x, int rows, float* y) {
-    const float* bias = store_.value(l.b);
-    for (int r = 0; r < rows; ++r) std::memcpy(y + static_cast<size_t>(r) * l.out, bias, sizeof(float) * l.out);
-    gemmPacked(rows, x, l.in, w, y, l.out, true);
-  };
-  for (int k = 0; k < kKinds; ++k) {
-    const int rows = distinct[k];
-    grow(iw.h1, static_cast<size_t>(rows) * h);
-    grow(iw.h2, static_cast<size_t>(rows) * h);
-    grow(iw.z[k], static_cast<size_t>(rows) * h);
-    linear(*mlp1[k], iw.w1[k], iw.rows[k].data(), rows, iw.h1.data());
-    reluForward(iw.h1.data(), static_cast<size_t>(rows) * h);
-    linear(*mlp2[k], iw.w2[k], iw.h1.data(), rows, iw.h2.data());
-    reluForward(iw.h2.data(), static_cast<size_t>(rows) * h);
-    gemmPacked(rows, iw.h2.data(), h, iw.wz[k], iw.z[k].data(), h, false);
-  }
+  const int predicates = static_cast<int>(iw.predKeys.size());
+  grow(iw.z[2], static_cast<size_t>(predicates) * h);
+  encode(2, iw.rows[2].data(), predicates, iw.z[2].data());
+  const float* z[kKinds] = {iw.zVocabulary[0].data(), iw.zVocabulary[1].data(), iw.z[2].data()};
+
   const float* bOut1 = store_.value(outMlp1_.b);
   const float* wOut2 = store_.value(outMlp2_.w);
   const float bOut2 = *store_.value(outMlp2_.b);
@@ -504,8 +500,8 @@ void MscnModel::predict(const RelSetBatch& b, double* out) {
       const int32_t begin = iw.offsets[k][s], end = iw.offsets[k][s + 1];
       const float inv = 1.0f / static_cast<float>(end - begin);
       for (int32_t e = begin; e < end; ++e) {
-        const float* z = iw.z[k].data() + static_cast<size_t>(iw.index[k][e]) * h;
-        for (int j = 0; j < h; ++j) hid[j] += inv * z[j];
+        const float* element = z[k] + static_cast<size_t>(iw.index[k][e]) * h;
+        for (int j = 0; j < h; ++j) hid[j] += inv * element[j];
       }
     }
     float o = bOut2;

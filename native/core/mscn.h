@@ -127,12 +127,16 @@ class MscnModel {
   };
   struct InferenceWorkspace {
     std::vector<float> rows[3], h1, h2, z[3];
-    std::vector<int32_t> index[3], offsets[3], slotOfId[2];
+    std::vector<int32_t> index[3], offsets[3];
     std::vector<PredicateKey> predKeys;
     std::vector<int32_t> hashSlots;
     std::vector<float> hidden;
     // Weights packed for the GEMM kernel once (mlp1, mlp2, out_mlp1 block per kind).
     PackedMatrix w1[3], w2[3], wz[3];
+    // Tables and joins are one-hot over a fixed vocabulary, so their encodings z are constants of
+    // the weights: computed for the whole vocabulary when the weights are packed (row = id + 1;
+    // joins: row J + 1 is the "no join" element).
+    std::vector<float> zVocabulary[2];
     bool packed = false;
   };
 
