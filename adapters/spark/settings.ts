@@ -80,16 +80,29 @@ export class SparkKnobs {
     this.changed.clear();
   }
 
-  /** A name close to a documented setting is almost certainly a typo: Spark would accept it silently. */
+  /**
+   * A name close to a documented setting is almost certainly a typo: Spark would accept it
+   * silently. `SET -v` lists only the documented settings; an internal one (e.g.
+   * spark.sql.files.openCostInBytes) is registered too and answers `SET key` with its value,
+   * where an unregistered key answers `<undefined>`.
+   */
   private async rejectUnknown(keys: string[]): Promise<void> {
     const known = await (this.known ??= this.loadKnown());
     for (const key of keys) {
       if (known.has(key)) continue;
       const hint = closest(key, [...known]);
-      if (hint !== undefined) {
-        throw new PilotScopeError('USAGE', `"${key}" is not a Spark SQL setting of ${this.serverName} (did you mean "${hint}"?). \`SET -v\` lists them.`, { setting: key });
+      if (hint === undefined) continue;
+      if (await this.isRegistered(key)) {
+        known.add(key);
+        continue;
       }
+      throw new PilotScopeError('USAGE', `"${key}" is not a Spark SQL setting of ${this.serverName} (did you mean "${hint}"?). \`SET -v\` lists them.`, { setting: key });
     }
+  }
+
+  private async isRegistered(key: string): Promise<boolean> {
+    const rows = await this.pool.use(async (session) => (await session.connection.execute(`SET ${key}`, { fetch: true })).rows);
+    return rows.length > 0 && String(rows[0]!.value) !== '<undefined>';
   }
 
   private async loadKnown(): Promise<Set<string>> {

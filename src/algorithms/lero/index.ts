@@ -4,7 +4,7 @@
  * their latencies, and executes the best one.
  */
 import type { Algorithm, ParamSpec } from '../types.js';
-import { requirePlannerCardinalities } from '../common/engine-checks.js';
+import { requireCardinalityPush } from '../common/engine-checks.js';
 import { LEARNED_PARAMS, ParamReader, readLearnedSettings } from '../common/settings.js';
 import { DEFAULT_SWING_FACTORS, parseFactors } from './candidates.js';
 import { LeroRun } from './run.js';
@@ -36,9 +36,9 @@ export const lero: Algorithm = {
   name: 'lero',
   description: 'Learned query optimizer (Lero): plans candidates by swinging join cardinalities, ranks them with a tree CNN, runs the best.',
   params: LERO_PARAMS,
-  engines: ['postgresql'],
+  engines: ['postgresql', 'spark'],
   async create(params, ctx) {
-    requirePlannerCardinalities(ctx.engine, 'Lero');
+    requireCardinalityPush(ctx.engine, 'Lero');
     const reader = new ParamReader(params, 'lero');
     const planning = reader.number('planning_parallelism');
     const run = new LeroRun(ctx, {

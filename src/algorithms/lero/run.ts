@@ -179,7 +179,7 @@ export class LeroRun {
         ctx.notice(`Lero uses model ${loaded.metadata.id} (trained on ${loaded.metadata.dataset}, ${loaded.metadata.trainingSamples} plans).`);
       } catch (err) {
         if (settings.model !== undefined) throw err;
-        ctx.notice(`Lero has no model (training is off and the registry has none for ${dataset}): every query runs with PostgreSQL's own plan.`);
+        ctx.notice(`Lero has no model (training is off and the registry has none for ${dataset}): every query runs with the engine's own plan.`);
         return;
       }
     }
@@ -187,7 +187,7 @@ export class LeroRun {
     if (unseen.length) {
       ctx.notice(
         `Lero model ${this.metadata!.id} (trained on ${this.metadata!.dataset}) has never seen ${describeUnseen({ tables: unseen, columns: [] })} of ${ctx.dataset}: ` +
-          "queries over them run with PostgreSQL's own plan (counted in the quality report).",
+          "queries over them run with the engine's own plan (counted in the quality report).",
       );
     }
     if (settings.updateInterval > 0) await ctx.store.readUpdate(this.updatesTable, UPDATE_READER);

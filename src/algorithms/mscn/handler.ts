@@ -39,7 +39,16 @@ export class MscnHandler implements QueryHandler {
   private transform = QuantileTransform.empty();
   private vocabulary: Vocabulary | undefined;
 
-  constructor(private readonly dialect: 'postgresql' | 'spark', private schema: SchemaInfo | undefined) {}
+  /**
+   * `verifyInPlanner`: pull the relation sets the planner built with each push, to check that the
+   * pushed rows were used (PostgreSQL). Spark turns the push into a join order instead, and pulling
+   * its estimates costs an EXPLAIN per relation set, so there the push is not re-read.
+   */
+  constructor(
+    private readonly dialect: 'postgresql' | 'spark',
+    private schema: SchemaInfo | undefined,
+    private readonly verifyInPlanner = dialect === 'postgresql',
+  ) {}
 
   setModel(model: MscnModel, transform: QuantileTransform): void {
     const meta = model.metadata();
@@ -77,7 +86,7 @@ export class MscnHandler implements QueryHandler {
       cards[s.key] = Math.max(1, Math.round(Math.min(estimates[i]!, 1e15)));
     });
     this.records.push({ sql, pushed: cards });
-    return { push: { cards }, pull: { subqueryCards: true }, details: { pushedCards: cards } };
+    return { push: { cards }, ...(this.verifyInPlanner ? { pull: { subqueryCards: true } } : {}), details: { pushedCards: cards } };
   }
 
   async after(_sql: string, decision: HandlerDecision, data: PilotTransData): Promise<Record<string, unknown> | void> {

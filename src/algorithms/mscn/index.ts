@@ -3,7 +3,7 @@
  * network) pushed into PostgreSQL's planner for every relation set of every query.
  */
 import type { Algorithm, ParamSpec } from '../types.js';
-import { requirePlannerCardinalities } from '../common/engine-checks.js';
+import { requireCardinalityPush } from '../common/engine-checks.js';
 import { LEARNED_PARAMS, ParamReader, readLearnedSettings } from '../common/settings.js';
 import { MscnRun } from './run.js';
 import type { MscnLoss } from './train.js';
@@ -34,9 +34,9 @@ export const mscn: Algorithm = {
   name: 'mscn',
   description: 'Learned cardinality estimation (MSCN): estimates every relation set of a query and pushes them into the planner.',
   params: MSCN_PARAMS,
-  engines: ['postgresql'],
+  engines: ['postgresql', 'spark'],
   async create(params, ctx) {
-    requirePlannerCardinalities(ctx.engine, 'MSCN');
+    requireCardinalityPush(ctx.engine, 'MSCN');
     const reader = new ParamReader(params, 'mscn');
     const run = new MscnRun(ctx, {
       settings: readLearnedSettings(reader, ctx),

@@ -44,7 +44,7 @@ export class MscnRun {
   private executed = 0;
 
   constructor(private readonly ctx: AlgorithmContext, private readonly options: MscnOptions) {
-    this.handler = new MscnHandler(ctx.engine.capabilities.dialect, undefined);
+    this.handler = new MscnHandler(ctx.engine.capabilities.dialect, undefined, ctx.engine.capabilities.cardinalityPush === 'planner');
     this.registry = new ModelRegistry(ctx.home);
   }
 
