@@ -7,7 +7,9 @@
  *   `runs` times, interleaved (the order rotates every run) after one unmeasured warm-up pass;
  *   the figure is the median over runs, and the speedup is baseline / preset;
  * - middleware overhead (QueryOutcome.overheadTime: everything except the database's own planning
- *   and execution, the candidates' planning included as database work) as a share of end-to-end;
+ *   and execution, the candidates' planning included as database work) as a share of end-to-end,
+ *   beside the floor any client pays: the same test queries as EXPLAIN ANALYZE through a bare `pg`
+ *   client (round trip, parse and analysis, the plan's JSON), and each preset's share beyond it;
  * - MSCN's q-error percentiles beside PostgreSQL's on the test workload (true counts measured);
  * - Lero's share of non-default plans and executed-plan mismatches.
  *
@@ -17,6 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { EmbeddedPostgres } from '../adapters/postgres/cluster.js';
 import { resolveServer } from '../adapters/postgres/connection.js';
 import { PostgresEngine } from '../adapters/postgres/engine.js';
@@ -75,7 +78,7 @@ async function runWorkload(p: Prepared, queries: readonly string[], measured: bo
   }
 }
 
-async function benchDataset(ctx: BenchContext, prefix: string, engine: PostgresEngine, train: string[], test: string[], home: string, runs: number, countTimeoutMs: number): Promise<void> {
+async function benchDataset(ctx: BenchContext, prefix: string, engine: PostgresEngine, clientConfig: pg.ClientConfig, train: string[], test: string[], home: string, runs: number, countTimeoutMs: number): Promise<void> {
   const store = new DataManager(path.join(home, `data-${prefix}`));
   const prepared: Prepared[] = [];
   try {
@@ -110,6 +113,8 @@ async function benchDataset(ctx: BenchContext, prefix: string, engine: PostgresE
       const order = prepared.map((_, i) => prepared[(i + r) % prepared.length]!);
       for (const p of order) await runWorkload(p, test, true);
     }
+    const floorPerQuery = await bareClientOverhead(clientConfig, test);
+    ctx.figure(`${prefix}.bare_client_overhead_per_query_ms`, 1000 * floorPerQuery, 'ms', 'EXPLAIN ANALYZE through a bare pg client: wall time minus planning and execution, mean per query');
     const base = median(prepared[0]!.endToEnd);
     for (const p of prepared) {
       const e2e = median(p.endToEnd);
@@ -118,6 +123,8 @@ async function benchDataset(ctx: BenchContext, prefix: string, engine: PostgresE
       const shares = p.endToEnd.map((e, i) => (100 * p.overhead[i]!) / e);
       ctx.figure(`${prefix}.${p.label}.overhead_share`, median(shares), '%', 'middleware overhead / end-to-end time');
       ctx.figure(`${prefix}.${p.label}.overhead_per_query_ms`, (1000 * median(p.overhead)) / test.length, 'ms');
+      const beyond = p.endToEnd.map((e, i) => (100 * Math.max(0, p.overhead[i]! - floorPerQuery * test.length)) / e);
+      ctx.figure(`${prefix}.${p.label}.overhead_beyond_client_share`, median(beyond), '%', 'overhead minus the bare client floor / end-to-end time');
       if (p.timeouts) ctx.note(`${prefix} ${p.label}: ${p.timeouts} query runs hit the ${QUERY_TIMEOUT_MS / 1000} s timeout`);
       const stages = p.timers.report().stages;
       const perQuery = (name: string) => (stages[name] ? stages[name]!.totalMs / stages[name]!.count : 0);
@@ -141,6 +148,33 @@ async function benchDataset(ctx: BenchContext, prefix: string, engine: PostgresE
     }
   } finally {
     await store.close();
+  }
+}
+
+/** Mean seconds per query that a bare `pg` client spends beyond the server's planning and execution. */
+async function bareClientOverhead(clientConfig: pg.ClientConfig, queries: readonly string[]): Promise<number> {
+  const client = new pg.Client(clientConfig);
+  await client.connect();
+  try {
+    await client.query(`SET statement_timeout = ${QUERY_TIMEOUT_MS}`);
+    let total = 0;
+    let measured = 0;
+    for (const sql of queries) {
+      const started = performance.now();
+      let reply;
+      try {
+        reply = await client.query(`EXPLAIN (ANALYZE, TIMING OFF, SUMMARY ON, FORMAT JSON) ${sql}`);
+      } catch {
+        continue; // a timed-out query says nothing about the client's overhead
+      }
+      const wallMs = performance.now() - started;
+      const doc = (reply.rows[0]['QUERY PLAN'] as Array<{ 'Planning Time': number; 'Execution Time': number }>)[0]!;
+      total += wallMs - doc['Planning Time'] - doc['Execution Time'];
+      measured++;
+    }
+    return measured ? total / measured / 1000 : Number.NaN;
+  } finally {
+    await client.end();
   }
 }
 
@@ -168,7 +202,7 @@ export default async function (ctx: BenchContext): Promise<void> {
       const engine = await PostgresEngine.open({ target, database: dataset.database, timeoutMs: QUERY_TIMEOUT_MS, parallelism: 2 });
       try {
         const train = workload.train.slice(0, trainQueries);
-        await benchDataset(ctx, prefix, engine, train, workload.test, home, runs, isSynthetic ? 5000 : 30000);
+        await benchDataset(ctx, prefix, engine, target.clientConfig(dataset.database), train, workload.test, home, runs, isSynthetic ? 5000 : 30000);
       } finally {
         await engine.close();
       }

@@ -2,6 +2,7 @@
 import test from 'ava';
 import { joinName, relSetSpec } from '../src/algorithms/mscn/features.js';
 import { cdfPosition, QuantileTransform } from '../src/algorithms/mscn/quantiles.js';
+import { featurizationOf, transformFrom, type MscnBundle } from '../src/algorithms/mscn/train.js';
 import { analyze, enumerateRelationSets, relationSetOf } from '../src/sql/index.js';
 
 test('joins are named by table and column in a fixed order; filters by table.column with their literals', (t) => {
@@ -42,6 +43,24 @@ test('quantile positions: skewed values spread over [0, 1], runs of a frequent v
   t.is(cdfPosition([3], 3), 0.5, 'a constant column');
 });
 
+test('quantile positions of bounds: a frequent value as a lower bound sits at its run\'s start, as an upper bound at its end', (t) => {
+  // 0 is the value of 60% of the rows, as with comment counts.
+  const boundaries = [0, 0, 0, 0, 1, 7];
+  t.is(cdfPosition(boundaries, 0, 'below'), 0, 'x >= 0 keeps every row');
+  t.is(cdfPosition(boundaries, 0, 'upto'), 0.6, 'x <= 0 keeps the 60%');
+  t.is(cdfPosition(boundaries, 0, 'mid'), 0.3);
+  t.is(cdfPosition(boundaries, 4, 'below'), cdfPosition(boundaries, 4, 'upto'), 'outside runs every side agrees');
+  const transform = new QuantileTransform({ 'posts.commentcount': boundaries });
+  const at = (operator: string, values: number[]) => transform.apply({ tables: ['posts'], joins: [], predicates: [{ column: 'posts.commentcount', operator, values }] }).predicates[0]!.values;
+  t.deepEqual(at('>=', [0]), [0]);
+  t.deepEqual(at('>', [0]), [0.6]);
+  t.deepEqual(at('<', [0]), [0]);
+  t.deepEqual(at('<=', [0]), [0.6]);
+  t.deepEqual(at('BETWEEN', [0, 0]), [0, 0.6]);
+  t.deepEqual(at('=', [0]), [0.3]);
+  t.deepEqual(at('IN', [0, 1]), [0.3, 0.8]);
+});
+
 test('the quantile transform rewrites numeric literals of known columns only, LIKE patterns and other columns untouched', (t) => {
   const transform = new QuantileTransform({ 'users.reputation': [0, 10, 20] });
   const spec = {
@@ -59,4 +78,14 @@ test('the quantile transform rewrites numeric literals of known columns only, LI
   t.deepEqual(out.predicates[2]!.values, []);
   t.deepEqual(spec.predicates[0]!.values, [5, 15], 'the input is not modified');
   t.is(QuantileTransform.empty().apply(spec), spec);
+});
+
+test('the registry record keeps how bounds were placed; models saved before run edges keep mid-run positions', (t) => {
+  const quantiles = { 'posts.commentcount': [0, 0, 0, 0, 1, 7] };
+  const spec = { tables: ['posts'], joins: [], predicates: [{ column: 'posts.commentcount', operator: '>=', values: [0] }] };
+  const current = transformFrom(featurizationOf({ transform: new QuantileTransform(quantiles) } as MscnBundle));
+  t.deepEqual(current.apply(spec).predicates[0]!.values, [0]);
+  const legacy = transformFrom({ quantiles });
+  t.false(legacy.boundsAtRunEdges);
+  t.deepEqual(legacy.apply(spec).predicates[0]!.values, [0.3]);
 });

@@ -292,6 +292,7 @@ void MscnTrainWorker::OnProgress(const MscnEpochReport* reports, size_t count) {
     o.Set("validationQErrorMean", nanOr(env, r.validationQErrorMean));
     o.Set("validationQErrorMedian", nanOr(env, r.validationQErrorMedian));
     o.Set("validationQError95", nanOr(env, r.validationQError95));
+    o.Set("validationQErrorGeoMean", nanOr(env, r.validationQErrorGeoMean));
     o.Set("best", r.best);
     try {
       onEpoch_.Call({o});

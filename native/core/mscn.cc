@@ -326,7 +326,7 @@ MscnTrainResult MscnModel::train(const RelSetBatch& batch, View<double> cards, c
     MscnEpochReport report;
     report.epoch = epoch;
     report.trainLoss = trainIdx.empty() ? 0.0 : lossSum / trainIdx.size();
-    report.validationQErrorMean = report.validationQErrorMedian = report.validationQError95 =
+    report.validationQErrorMean = report.validationQErrorMedian = report.validationQError95 = report.validationQErrorGeoMean =
         std::numeric_limits<double>::quiet_NaN();
     double score = report.trainLoss;
     if (!val.empty()) {
@@ -338,12 +338,16 @@ MscnTrainResult MscnModel::train(const RelSetBatch& batch, View<double> cards, c
         forward(ws.batch, ws);
         for (size_t i = begin; i < end; ++i) q.push_back(std::exp(logQError(predictedLog(ws.out[i - begin]), trueLog[val[i]])));
       }
-      double sum = 0.0;
-      for (double v : q) sum += v;
+      double sum = 0.0, logSum = 0.0;
+      for (double v : q) {
+        sum += v;
+        logSum += std::log(v);
+      }
       report.validationQErrorMean = sum / q.size();
+      report.validationQErrorGeoMean = std::exp(logSum / q.size());
       report.validationQErrorMedian = quantileOf(q, 0.5);
       report.validationQError95 = quantileOf(q, 0.95);
-      score = report.validationQErrorMean;
+      score = report.validationQErrorGeoMean;
     }
     result.epochsRun = epoch;
     if (val.empty() || score < bestScore) {  // without a validation split the last epoch is kept

@@ -58,13 +58,16 @@ struct MscnEpochReport {
   int epoch = 0;  // 1-based
   double trainLoss = 0.0;  // mean q-error over the epoch's training batches
   double validationQErrorMean = 0.0, validationQErrorMedian = 0.0, validationQError95 = 0.0;  // NaN: no split
+  // exp(mean ln q-error): the epoch-selection score. The arithmetic mean is dominated by a few
+  // samples off by orders of magnitude and jumps from epoch to epoch, which stopped training early.
+  double validationQErrorGeoMean = 0.0;
   bool best = false;
 };
 
 struct MscnTrainResult {
   int epochsRun = 0;
   int bestEpoch = 0;
-  double bestValidationQError = 0.0;  // NaN when there was no validation split
+  double bestValidationQError = 0.0;  // geometric-mean q-error of the kept epoch; NaN without a validation split
   int trainSamples = 0, validationSamples = 0;
 };
 

@@ -80,6 +80,8 @@ export interface MscnEpochReport {
   validationQErrorMean: number;
   validationQErrorMedian: number;
   validationQError95: number;
+  /** exp(mean ln q-error): what selects the kept epoch and stops early. */
+  validationQErrorGeoMean: number;
   best: boolean;
 }
 

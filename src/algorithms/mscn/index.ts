@@ -17,9 +17,10 @@ export const MSCN_PARAMS: readonly ParamSpec[] = [
   {
     name: 'loss',
     type: 'string',
-    default: 'qerror',
-    choices: ['qerror', 'log-squared'],
-    description: 'What training minimizes: mean q-error (upstream) or mean squared error of ln(card + 1), steadier when a few estimates are off by orders of magnitude.',
+    default: 'log-squared',
+    choices: ['log-squared', 'qerror'],
+    description:
+      'What training minimizes: mean squared error of ln(card + 1), or mean q-error (upstream). The q-error gradient grows like the error itself, so a few estimates off by orders of magnitude swamp training: on synthetic SF 1 it stopped early or ended with median q-error 3-9 depending on the seed, where log-squared reached 1.3.',
   },
   {
     name: 'quality_max_counts',

@@ -20,7 +20,11 @@ const ABOVE = 1.05;
 export type QuantileTable = Record<string, number[]>;
 
 export class QuantileTransform {
-  constructor(readonly quantiles: Readonly<QuantileTable>) {}
+  /**
+   * `boundsAtRunEdges`: place bounds at the edges of a frequent value's run (see RunSide). Models
+   * saved before this existed placed every literal mid-run and are featurized as they were trained.
+   */
+  constructor(readonly quantiles: Readonly<QuantileTable>, readonly boundsAtRunEdges = true) {}
 
   static empty(): QuantileTransform {
     return new QuantileTransform({});
@@ -31,10 +35,10 @@ export class QuantileTransform {
   }
 
   /** A literal's position in [0, 1] among the column's quantiles (numbers only; others unchanged). */
-  position(column: string, value: SqlLiteral): SqlLiteral {
+  position(column: string, value: SqlLiteral, side: RunSide = 'mid'): SqlLiteral {
     const q = this.quantiles[column];
     if (!q || typeof value !== 'number') return value;
-    return cdfPosition(q, value);
+    return cdfPosition(q, value, side);
   }
 
   apply(spec: RelSetSpec): RelSetSpec {
@@ -42,17 +46,42 @@ export class QuantileTransform {
     const predicates = spec.predicates.map((p): RelSetPredicate => {
       if (!this.has(p.column) || p.values.length === 0 || p.operator.includes('LIKE')) return p;
       changed = true;
-      return { ...p, values: p.values.map((v) => this.position(p.column, v)) };
+      return { ...p, values: p.values.map((v, i) => this.position(p.column, v, this.boundsAtRunEdges ? runSide(p.operator, i) : 'mid')) };
     });
     return changed ? { ...spec, predicates } : spec;
   }
 }
 
 /**
- * Piecewise-linear position of v among sorted boundaries b[0..n]: b[i] sits at i/n. A value equal
- * to a run of identical boundaries (a frequent value) sits in the middle of the run.
+ * Where in a run of a frequent value its literal sits: a lower bound (`>=`, `<`, BETWEEN's low)
+ * at the run's start, the share of rows below it; an upper bound (`<=`, `>`, BETWEEN's high) at
+ * its end, the share up to and including it; equality and lists in the middle. So `x >= 0` on a
+ * column that is 0 in 60% of rows reads as "everything", not as "the upper 70%".
  */
-export function cdfPosition(b: readonly number[], v: number): number {
+export type RunSide = 'below' | 'upto' | 'mid';
+
+export function runSide(operator: string, valueIndex: number): RunSide {
+  switch (operator) {
+    case '>=':
+    case '<':
+      return 'below';
+    case '<=':
+    case '>':
+      return 'upto';
+    case 'BETWEEN':
+    case 'NOT BETWEEN':
+      return valueIndex === 0 ? 'below' : 'upto';
+    default:
+      return 'mid';
+  }
+}
+
+/**
+ * Piecewise-linear position of v among sorted boundaries b[0..n]: b[i] sits at i/n. A value equal
+ * to a run of identical boundaries (a frequent value) sits at the run's start, end or middle
+ * (`side`).
+ */
+export function cdfPosition(b: readonly number[], v: number, side: RunSide = 'mid'): number {
   const n = b.length - 1;
   if (n <= 0) return 0.5;
   if (v < b[0]!) return BELOW;
@@ -68,6 +97,8 @@ export function cdfPosition(b: readonly number[], v: number): number {
   if (b[lo] === v) {
     let end = lo;
     while (end < n && b[end + 1] === v) end++;
+    if (side === 'below') return lo / n;
+    if (side === 'upto') return end / n;
     return (lo + end) / 2 / n;
   }
   const left = b[lo - 1]!;

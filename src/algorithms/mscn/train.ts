@@ -91,7 +91,7 @@ export interface MscnBundle {
 
 /** The registry's featurization record of a bundle, and back. */
 export function featurizationOf(bundle: MscnBundle): Record<string, unknown> {
-  return { quantiles: bundle.transform.quantiles };
+  return { quantiles: bundle.transform.quantiles, bounds: bundle.transform.boundsAtRunEdges ? 'run-edges' : 'mid-run' };
 }
 
 export function transformFrom(featurization: Record<string, unknown> | undefined): QuantileTransform {
@@ -101,7 +101,7 @@ export function transformFrom(featurization: Record<string, unknown> | undefined
   for (const [column, values] of Object.entries(quantiles)) {
     if (Array.isArray(values) && values.every((v) => typeof v === 'number')) table[column] = values;
   }
-  return new QuantileTransform(table);
+  return new QuantileTransform(table, featurization?.bounds === 'run-edges');
 }
 
 /** Trains the bundle's model in place (a fresh one, or a loaded one to fine-tune). */
