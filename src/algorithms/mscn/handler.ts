@@ -47,7 +47,7 @@ export class MscnHandler implements QueryHandler {
   constructor(
     private readonly dialect: 'postgresql' | 'spark',
     private schema: SchemaInfo | undefined,
-    private readonly verifyInPlanner = dialect === 'postgresql',
+    private readonly verifyInPlanner: boolean,
   ) {}
 
   setModel(model: MscnModel, transform: QuantileTransform): void {

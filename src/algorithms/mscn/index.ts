@@ -1,6 +1,7 @@
 /**
  * The MSCN preset: learned cardinality estimation (Kipf et al.'s multi-set convolutional
- * network) pushed into PostgreSQL's planner for every relation set of every query.
+ * network) pushed for every relation set of every query: into PostgreSQL's planner, or on Spark as
+ * the join order chosen from them.
  */
 import type { Algorithm, ParamSpec } from '../types.js';
 import { requireCardinalityPush } from '../common/engine-checks.js';
@@ -20,7 +21,7 @@ export const MSCN_PARAMS: readonly ParamSpec[] = [
     default: 'log-squared',
     choices: ['log-squared', 'qerror'],
     description:
-      'What training minimizes: mean squared error of ln(card + 1), or mean q-error (upstream). The q-error gradient grows like the error itself, so a few estimates off by orders of magnitude swamp training: on synthetic SF 1 it stopped early or ended with median q-error 3-9 depending on the seed, where log-squared reached 1.3.',
+      'What training minimizes: mean squared error of ln(card + 1), or mean q-error (upstream), whose gradient grows with the error so that a few estimates off by orders of magnitude swamp training (see src/algorithms/README.md).',
   },
   {
     name: 'quality_max_counts',
